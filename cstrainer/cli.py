@@ -1,0 +1,350 @@
+"""The ``cstrainer`` command line.
+
+Every command works against the database chosen by ``--db URL`` (or ``CSTRAINER_DB_URL``, or the
+default file in the user data folder). Without ``--user`` the CLI acts as the local administrator
+(whoever can run it already holds the database file or its credentials); with ``--user LOGIN`` it
+logs in as that person (password from ``CSTRAINER_PASSWORD`` or a prompt) and every permission
+check applies, exactly as in the GUI.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cstrainer import __version__
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    """A failure to report on stderr with a non-zero exit."""
+
+
+@dataclass
+class Context:
+    args: argparse.Namespace
+    _services: Any = None
+    _actor: Any = None
+
+    @property
+    def services(self) -> Any:
+        if self._services is None:
+            from cstrainer.services import Services
+
+            self._services = Services.open(self.args.db)
+        return self._services
+
+    def actor(self) -> Any:
+        """The caller: the local administrator, or the person named by --user after logging in."""
+        if self._actor is None:
+            from cstrainer.services import SYSTEM
+
+            login = self.args.user or os.environ.get("CSTRAINER_USER")
+            if not login:
+                self._actor = SYSTEM
+            else:
+                password = os.environ.get("CSTRAINER_PASSWORD")
+                if password is None:
+                    if not sys.stdin.isatty():
+                        raise CliError("以 --user 登录需要密码：请设置环境变量 CSTRAINER_PASSWORD 或在终端中运行")
+                    password = getpass.getpass(f"{login} 的密码：")
+                self._actor = self.services.auth.login(login, password, source="cli")
+        return self._actor
+
+    def close(self) -> None:
+        if self._services is not None:
+            self._services.close()
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _read_new_password(args: argparse.Namespace, login: str) -> str:
+    if getattr(args, "password_stdin", False):
+        line = sys.stdin.readline()
+        if not line:
+            raise CliError("--password-stdin：标准输入中没有密码")
+        return line.rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise CliError("请用 --password-stdin 从标准输入提供密码，或在终端中运行以便输入")
+    first = getpass.getpass(f"{login} 的新密码：")
+    second = getpass.getpass("再输入一次：")
+    if first != second:
+        raise CliError("两次输入的密码不一致")
+    return first
+
+
+# --- commands ----------------------------------------------------------------------------------
+
+
+def cmd_gui(ctx: Context) -> int:
+    from cstrainer.gui.app import run
+
+    return run(ctx.args.db, ctx.args.debug)
+
+
+def cmd_db_init(ctx: Context) -> int:
+    s = ctx.services
+    print(f"数据库已就绪：{s.describe()}（结构版本 {s.db.revision}）")
+    return EXIT_OK
+
+
+def cmd_db_info(ctx: Context) -> int:
+    from cstrainer.storage.database import head_revision
+
+    s = ctx.services
+    info = {
+        "database": s.describe(),
+        "revision": s.db.revision,
+        "head": head_revision(),
+        "stats": s.content.stats(),
+    }
+    if ctx.args.json:
+        _print_json(info)
+    else:
+        print(f"数据库：{info['database']}\n结构版本：{info['revision']}（程序最新 {info['head']}）")
+        for k, v in info["stats"].items():
+            print(f"  {k}: {v}")
+    return EXIT_OK
+
+
+def cmd_db_backup(ctx: Context) -> int:
+    dest = ctx.services.database.backup(ctx.actor(), Path(ctx.args.path))
+    print(f"已备份到 {dest}（完整性检查通过）")
+    return EXIT_OK
+
+
+def cmd_db_restore(ctx: Context) -> int:
+    safety = ctx.services.database.restore(ctx.actor(), Path(ctx.args.path))
+    print(f"已从 {ctx.args.path} 恢复数据库（完整性检查通过）。")
+    if safety:
+        print(f"恢复前的数据库已另存为 {safety}")
+    return EXIT_OK
+
+
+def _user_json(u: Any) -> dict[str, Any]:
+    return {
+        "login": u.login,
+        "display_name": u.display_name,
+        "role": u.role.value,
+        "role_label": u.role.label,
+        "team": u.team_key,
+        "brands": list(u.brand_keys),
+        "active": u.active,
+        "status": u.status_label,
+        "last_login_at": u.last_login_at.isoformat() if u.last_login_at else None,
+    }
+
+
+def cmd_user_add(ctx: Context) -> int:
+    a = ctx.args
+    actor = ctx.actor()
+    password = None if a.no_password else _read_new_password(a, a.login)
+    u = ctx.services.users.add(actor, a.login, a.name, password, a.role, a.team, a.brand or ())
+    print(f"已创建账号 {u.login}（{u.display_name}，{u.role.label}）")
+    return EXIT_OK
+
+
+def cmd_user_list(ctx: Context) -> int:
+    users = ctx.services.users.list(ctx.actor(), include_inactive=ctx.args.all)
+    if ctx.args.json:
+        _print_json([_user_json(u) for u in users])
+        return EXIT_OK
+    print(f"{'登录名':<14}{'姓名':<10}{'角色':<10}{'小组':<16}{'状态'}")
+    for u in users:
+        print(f"{u.login:<16}{u.display_name:<10}{u.role.label:<10}{u.team_name or '-':<16}{u.status_label}")
+    return EXIT_OK
+
+
+def cmd_user_passwd(ctx: Context) -> int:
+    a = ctx.args
+    password = _read_new_password(a, a.login)
+    ctx.services.users.set_password(ctx.actor(), a.login, password)
+    print(f"已为 {a.login} 设置新密码")
+    return EXIT_OK
+
+
+def cmd_user_disable(ctx: Context) -> int:
+    u = ctx.services.users.disable(ctx.actor(), ctx.args.login)
+    print(f"已停用账号 {u.login}")
+    return EXIT_OK
+
+
+def cmd_user_enable(ctx: Context) -> int:
+    u = ctx.services.users.enable(ctx.actor(), ctx.args.login)
+    print(f"已启用账号 {u.login}")
+    return EXIT_OK
+
+
+def cmd_user_unlock(ctx: Context) -> int:
+    u = ctx.services.users.unlock(ctx.actor(), ctx.args.login)
+    print(f"已解锁账号 {u.login}")
+    return EXIT_OK
+
+
+def cmd_user_history(ctx: Context) -> int:
+    from cstrainer.services.auth import REASON_LABELS
+
+    actor = ctx.actor()
+    if not ctx.args.login and actor.is_system:
+        raise CliError("请指定要查看的登录名，例如 cstrainer user history kefu")
+    rows = ctx.services.auth.history(actor, ctx.args.login)
+    if ctx.args.json:
+        _print_json([{"at": r.at.isoformat(), "login": r.login, "success": r.success,
+                      "reason": r.reason, "source": r.source} for r in rows])
+        return EXIT_OK
+    for r in rows:
+        print(f"{r.at.astimezone():%Y-%m-%d %H:%M:%S}  {r.login}  {REASON_LABELS.get(r.reason, r.reason)}  ({r.source})")
+    return EXIT_OK
+
+
+def cmd_content_import(ctx: Context) -> int:
+    a = ctx.args
+    report = ctx.services.content.import_paths(ctx.actor(), [Path(p) for p in a.paths], dry_run=a.dry_run)
+    if a.json:
+        _print_json(report.to_json())
+    else:
+        print(report.summary())
+    return EXIT_OK
+
+
+def cmd_content_export(ctx: Context) -> int:
+    written = ctx.services.content.export(ctx.actor(), Path(ctx.args.path))
+    for p in written:
+        print(p)
+    print(f"已导出 {len(written)} 个文件到 {ctx.args.path}")
+    return EXIT_OK
+
+
+def cmd_content_stats(ctx: Context) -> int:
+    from cstrainer.services.content import STAT_KEYS
+
+    stats = ctx.services.content.stats()
+    if ctx.args.json:
+        _print_json(stats)
+    else:
+        labels = {"users": "人员", "teams": "小组", "brands": "品牌", "products": "产品", "competitors": "竞品",
+                  "handbook_entries": "手册条目", "questions": "题目", "exams": "试卷", "scenarios": "对话场景",
+                  "phrases": "话术"}
+        for k in STAT_KEYS:
+            print(f"{labels[k]}（{k}）：{stats[k]}")
+    return EXIT_OK
+
+
+# --- parser ------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="cstrainer",
+        description="客服训练营：电商客服培训（考试、对话模拟、话术库、产品手册）。",
+        epilog="数据库：--db URL 或环境变量 CSTRAINER_DB_URL；默认是用户数据目录中的 SQLite 文件。",
+    )
+    p.add_argument("--version", action="version", version=f"cstrainer {__version__}")
+    p.add_argument("--db", metavar="URL", help="数据库地址，如 sqlite:///path.sqlite 或 postgresql+psycopg://user:pw@host/db")
+    p.add_argument("--debug", action="store_true", help="详细日志（同时输出到终端）")
+    p.add_argument("--user", metavar="LOGIN", help="以此账号身份执行（密码取自 CSTRAINER_PASSWORD 或提示输入）")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+
+    def add(parent: Any, name: str, func: Callable[[Context], int], help_: str) -> argparse.ArgumentParser:
+        sp: argparse.ArgumentParser = parent.add_parser(name, help=help_, description=help_)
+        sp.set_defaults(func=func)
+        return sp
+
+    add(sub, "gui", cmd_gui, "启动图形界面（与 python main.py 相同）")
+
+    db = sub.add_parser("db", help="数据库：初始化、信息、备份、恢复", description="数据库：初始化、信息、备份、恢复")
+    dbs = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    add(dbs, "init", cmd_db_init, "创建数据库或升级到最新结构")
+    sp = add(dbs, "info", cmd_db_info, "显示数据库位置、结构版本和内容数量")
+    sp.add_argument("--json", action="store_true")
+    sp = add(dbs, "backup", cmd_db_backup, "在线备份 SQLite 数据库到 PATH（文件或文件夹）")
+    sp.add_argument("path", metavar="PATH")
+    sp = add(dbs, "restore", cmd_db_restore, "用备份文件 PATH 恢复数据库（先校验，原库另存）")
+    sp.add_argument("path", metavar="PATH")
+
+    user = sub.add_parser("user", help="账号：添加、列表、改密码、停用", description="账号：添加、列表、改密码、停用")
+    us = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
+    sp = add(us, "add", cmd_user_add, "添加账号")
+    sp.add_argument("login", metavar="LOGIN")
+    sp.add_argument("--name", required=True, help="姓名")
+    sp.add_argument("--role", required=True, help="trainee|agent|trainer|manager（或 新人|客服|培训师|主管）")
+    sp.add_argument("--team", help="小组编号")
+    sp.add_argument("--brand", action="append", help="品牌编号（可重复）")
+    g = sp.add_mutually_exclusive_group()
+    g.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码")
+    g.add_argument("--no-password", action="store_true", help="先不设密码（之后用 user passwd 设置）")
+    sp = add(us, "list", cmd_user_list, "列出账号")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--all", action="store_true", help="包括已停用的账号")
+    sp = add(us, "passwd", cmd_user_passwd, "设置或重设密码")
+    sp.add_argument("login", metavar="LOGIN")
+    sp.add_argument("--password-stdin", action="store_true", help="从标准输入读取新密码")
+    for name, func, text in (
+        ("disable", cmd_user_disable, "停用账号"),
+        ("enable", cmd_user_enable, "重新启用账号"),
+        ("unlock", cmd_user_unlock, "解除密码错误锁定"),
+    ):
+        sp = add(us, name, func, text)
+        sp.add_argument("login", metavar="LOGIN")
+    sp = add(us, "history", cmd_user_history, "登录记录")
+    sp.add_argument("login", metavar="LOGIN", nargs="?")
+    sp.add_argument("--json", action="store_true")
+
+    content = sub.add_parser("content", help="内容包：导入、导出、统计", description="内容包：导入、导出、统计")
+    cs = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)
+    sp = add(cs, "import", cmd_content_import, "导入内容包（YAML 文件或文件夹；全部有效才写入）")
+    sp.add_argument("paths", metavar="PATH", nargs="+")
+    sp.add_argument("--dry-run", action="store_true", help="只预览将新增和更新的内容，不写入")
+    sp.add_argument("--json", action="store_true")
+    sp = add(cs, "export", cmd_content_export, "把数据库中的内容导出为内容包文件夹 PATH")
+    sp.add_argument("path", metavar="PATH")
+    sp = add(cs, "stats", cmd_content_stats, "各类内容的数量")
+    sp.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return EXIT_USAGE
+    from cstrainer.logging_setup import setup_logging
+
+    setup_logging(debug=args.debug)
+    ctx = Context(args)
+    try:
+        return int(args.func(ctx))
+    except KeyboardInterrupt:
+        print("已取消", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        from cstrainer.services.errors import ServiceError
+        from cstrainer.storage.database import DatabaseError
+
+        if isinstance(exc, ServiceError | DatabaseError | CliError):
+            print(f"错误：{exc}", file=sys.stderr)
+            return EXIT_FAILED
+        import logging
+
+        logging.getLogger("cstrainer.cli").exception("command failed")
+        print(f"错误：{type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    finally:
+        ctx.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

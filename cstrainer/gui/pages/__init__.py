@@ -1,0 +1,19 @@
+"""Main-window pages. Each module registers itself in :data:`registry.REGISTRY` on import.
+
+A new page module is added to :data:`BUILTIN_PAGE_MODULES`; the main window calls
+:func:`load_builtin_pages` before building its navigation.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+BUILTIN_PAGE_MODULES: tuple[str, ...] = (
+    "cstrainer.gui.pages.admin_page",
+    "cstrainer.gui.pages.account_page",
+)
+
+
+def load_builtin_pages() -> None:
+    for name in BUILTIN_PAGE_MODULES:
+        importlib.import_module(name)

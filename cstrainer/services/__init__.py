@@ -1,0 +1,66 @@
+"""The facade the GUI and the CLI call (like Anki's Collection).
+
+Services own sessions and transactions, check the caller's role on every call, and return plain
+dataclasses, never live ORM objects. Nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+from cstrainer.services.actor import SYSTEM, Actor
+from cstrainer.services.audit import AuditService
+from cstrainer.services.auth import AuthService
+from cstrainer.services.content import ContentService
+from cstrainer.services.database_admin import DatabaseService
+from cstrainer.services.errors import (
+    AccountDisabled,
+    AccountLocked,
+    AuthenticationFailed,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ServiceError,
+    ValidationFailed,
+)
+from cstrainer.services.users import UserService
+from cstrainer.storage.database import Database, open_database
+
+
+class Services:
+    """Every service over one open database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.auth = AuthService(db)
+        self.users = UserService(db)
+        self.content = ContentService(db)
+        self.audit = AuditService(db)
+        self.database = DatabaseService(self, db)
+
+    @classmethod
+    def open(cls, url: str | None = None, *, seed: bool = True) -> Services:
+        """Open (create or upgrade) the database; a new one is filled with the shipped content."""
+        services = cls(open_database(url))
+        if seed:
+            services.content.seed_if_empty()
+        return services
+
+    def describe(self) -> str:
+        return self.db.describe()
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+__all__ = [
+    "SYSTEM",
+    "AccountDisabled",
+    "AccountLocked",
+    "Actor",
+    "AuthenticationFailed",
+    "InvalidInput",
+    "NotFound",
+    "PermissionDenied",
+    "ServiceError",
+    "Services",
+    "ValidationFailed",
+]

@@ -1,0 +1,292 @@
+"""Opening, migrating, backing up and restoring a database.
+
+``open_database`` is the only way the app gets a database: it creates an empty one, upgrades an
+older one to the head revision (after copying a file database to a timestamped backup), and
+refuses one written by a newer cstrainer with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.engine import URL
+from sqlalchemy.orm import Session, sessionmaker
+
+from cstrainer import paths
+from cstrainer.storage.engine import describe_url, make_engine, normalise_url, sqlite_path
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Any fixed number works; it only has to be the same in every cstrainer process.
+_PG_MIGRATION_LOCK = 74_210_001
+
+
+class DatabaseError(Exception):
+    """A database that cannot be opened, with a message fit to show a person."""
+
+
+class DatabaseTooNewError(DatabaseError):
+    pass
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if connection is not None:
+        cfg.attributes["connection"] = connection
+    return cfg
+
+
+def script_directory() -> ScriptDirectory:
+    return ScriptDirectory.from_config(alembic_config())
+
+
+def head_revision() -> str:
+    head = script_directory().get_current_head()
+    assert head is not None
+    return head
+
+
+def known_revisions() -> set[str]:
+    return {rev.revision for rev in script_directory().walk_revisions()}
+
+
+def current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+@dataclass
+class Database:
+    """An open, up-to-date database: its engine and a session factory."""
+
+    url: URL
+    engine: Engine
+    sessions: sessionmaker[Session]
+    revision: str
+    backup_path: Path | None = None  # the pre-migration backup made while opening, if any
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.get_backend_name() == "sqlite"
+
+    @property
+    def file_path(self) -> Path | None:
+        p = sqlite_path(self.url)
+        return Path(p) if p else None
+
+    def describe(self) -> str:
+        return describe_url(self.url)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self.sessions.begin() as s:
+            yield s
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def resolve_url(url: str | None = None) -> str:
+    """``--db`` beats ``CSTRAINER_DB_URL`` beats the default file in the user data dir."""
+    import os
+
+    return url or os.environ.get("CSTRAINER_DB_URL") or paths.default_db_url()
+
+
+def open_database(url: str | URL | None = None, *, backup: bool = True, echo: bool = False) -> Database:
+    """Open (creating or upgrading as needed) the database at ``url``."""
+    u = normalise_url(resolve_url(url) if url is None or isinstance(url, str) else url)
+    file = sqlite_path(u)
+    if file:
+        Path(file).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(u, echo=echo)
+    try:
+        backup_path = _migrate(engine, u, backup=backup)
+        with engine.connect() as conn:
+            rev = current_revision(conn) or ""
+    except Exception:
+        engine.dispose()
+        raise
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    return Database(url=u, engine=engine, sessions=sessions, revision=rev, backup_path=backup_path)
+
+
+def _migrate(engine: Engine, url: URL, *, backup: bool) -> Path | None:
+    head = head_revision()
+    try:
+        conn_cm = engine.connect()
+        conn = conn_cm.__enter__()
+    except Exception as exc:  # network down, wrong password, unreadable file ...
+        raise DatabaseError(f"无法连接数据库 {describe_url(url)}：{_short(exc)}") from exc
+    try:
+        is_pg = url.get_backend_name() == "postgresql"
+        if is_pg:
+            # Several agents' apps may start at once against one server: migrate one at a time.
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": _PG_MIGRATION_LOCK})
+            conn.commit()
+        try:
+            current = current_revision(conn)
+            if current == head:
+                return None
+            if current is not None and current not in known_revisions():
+                raise DatabaseTooNewError(
+                    f"数据库 {describe_url(url)} 的结构版本为 {current}，比本程序支持的 {head} 更新。"
+                    "它是由更新版本的客服训练营创建的：请升级本程序后再打开，数据库未作任何改动。"
+                )
+            if current is None:
+                tables = set(inspect(conn).get_table_names())
+                if tables:
+                    raise DatabaseError(
+                        f"数据库 {describe_url(url)} 中已有其他数据表（{', '.join(sorted(tables)[:5])}），"
+                        "但不是客服训练营的数据库。请换一个空数据库或文件。"
+                    )
+            backup_path = None
+            file = sqlite_path(url)
+            if current is not None and file and backup:
+                backup_path = make_backup_copy(Path(file), reason=f"pre-upgrade-{current}")
+                log.info("backed up %s to %s before migrating", file, backup_path)
+            log.info("migrating %s from %s to %s", describe_url(url), current, head)
+            command.upgrade(alembic_config(conn), "head")
+            conn.commit()
+            return backup_path
+        finally:
+            if is_pg:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_MIGRATION_LOCK})
+                conn.commit()
+    finally:
+        conn_cm.__exit__(None, None, None)
+
+
+def _short(exc: BaseException) -> str:
+    msg = str(exc).strip().splitlines()
+    return msg[0] if msg else type(exc).__name__
+
+
+# --- backup and restore ------------------------------------------------------------------------
+
+
+def _timestamp() -> str:
+    return datetime.now(UTC).astimezone().strftime("%Y%m%d-%H%M%S")
+
+
+def make_backup_copy(db_file: Path, *, reason: str = "backup", dest_dir: Path | None = None) -> Path:
+    """Copy a SQLite file (consistently, even while in use) next to the other backups."""
+    dest_dir = dest_dir or paths.backup_dir()
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    dest = dest_dir / f"{db_file.stem}-{_timestamp()}-{reason}.sqlite"
+    n = 1
+    while dest.exists():
+        n += 1
+        dest = dest_dir / f"{db_file.stem}-{_timestamp()}-{reason}-{n}.sqlite"
+    sqlite_backup(db_file, dest)
+    return dest
+
+
+def integrity_check(db_file: Path) -> str:
+    """``PRAGMA integrity_check`` of a SQLite file: 'ok' or the problems found."""
+    con = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    try:
+        rows = con.execute("PRAGMA integrity_check").fetchall()
+    finally:
+        con.close()
+    return "\n".join(str(r[0]) for r in rows)
+
+
+def sqlite_backup(src: Path, dest: Path) -> Path:
+    """Copy ``src`` to ``dest`` with SQLite's online backup API, then verify the copy."""
+    if not src.exists():
+        raise DatabaseError(f"数据库文件不存在：{src}")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + ".part")
+    tmp.unlink(missing_ok=True)
+    source = sqlite3.connect(str(src))
+    try:
+        target = sqlite3.connect(str(tmp))
+        try:
+            source.backup(target)
+            # A backup is one self-contained file: no WAL beside it.
+            target.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            target.close()
+    finally:
+        source.close()
+    result = integrity_check(tmp)
+    if result != "ok":
+        tmp.unlink(missing_ok=True)
+        raise DatabaseError(f"备份文件校验失败（{result}），未写入 {dest}")
+    tmp.replace(dest)
+    return dest
+
+
+def revision_of_file(db_file: Path) -> str | None:
+    con = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    try:
+        has = con.execute(
+            "SELECT 1 FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+        ).fetchone()
+        if not has:
+            return None
+        row = con.execute("SELECT version_num FROM alembic_version").fetchone()
+        return str(row[0]) if row else None
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{db_file} 不是有效的 SQLite 数据库文件：{exc}") from exc
+    finally:
+        con.close()
+
+
+def restore_sqlite(backup_file: Path, db_file: Path) -> Path | None:
+    """Replace the database at ``db_file`` with the backup; returns the safety copy of the old one.
+
+    The backup is checked first (readable, integrity ok, a cstrainer database not newer than this
+    program). The current database is copied aside before it is overwritten, the copy uses the
+    online backup API (so WAL files are handled), and the restored file is checked again.
+    The caller must have closed its engine on ``db_file``.
+    """
+    backup_file = Path(backup_file)
+    if not backup_file.is_file():
+        raise DatabaseError(f"备份文件不存在：{backup_file}")
+    try:
+        check = integrity_check(backup_file)
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{backup_file} 不是有效的 SQLite 数据库文件：{exc}") from exc
+    if check != "ok":
+        raise DatabaseError(f"备份文件 {backup_file} 已损坏：{check}")
+    rev = revision_of_file(backup_file)
+    if rev is None:
+        raise DatabaseError(f"{backup_file} 不是客服训练营的数据库备份（没有版本信息）")
+    if rev not in known_revisions():
+        raise DatabaseTooNewError(
+            f"备份 {backup_file} 的结构版本 {rev} 比本程序支持的 {head_revision()} 更新，请先升级本程序。"
+        )
+    safety = None
+    if db_file.exists():
+        safety = make_backup_copy(db_file, reason="pre-restore")
+    source = sqlite3.connect(str(backup_file))
+    try:
+        target = sqlite3.connect(str(db_file))
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()
+    result = integrity_check(db_file)
+    if result != "ok":
+        if safety:
+            shutil.copyfile(safety, db_file)
+        raise DatabaseError(f"恢复后的数据库未通过完整性检查（{result}），已还原为恢复前的状态")
+    return safety

@@ -1,0 +1,256 @@
+"""The database schema, in one place.
+
+Tables (head revision):
+
+Accounts (revision 0001)
+- ``brands``: the shops' brands a team serves. ``key`` is the stable slug used by content packs.
+- ``teams``: groups of agents, usually one brand and one stage (售前 / 售中 / 售后).
+- ``team_brands``: which brands a team serves (many to many).
+- ``users``: people who log in. ``login`` is stored lower-case and unique. ``password_hash`` is an
+  argon2 hash (NULL = no password set yet, cannot log in). ``failed_logins`` and ``locked_until``
+  implement the five-strikes lockout. ``role`` is one of trainee / agent / trainer / manager.
+- ``user_brands``: the brands a person covers (one agent often covers several).
+- ``login_events``: every login attempt, successful or not, with the reason of a failure.
+
+Content and audit (revision 0002)
+- ``audit_log``: who changed what and when (user administration, imports, later releases and
+  grade overrides). ``detail`` is JSON and never holds a password.
+- ``products``, ``competitors``, ``handbook_entries``, ``questions``, ``exams``, ``scenarios``,
+  ``phrases``: trainer-authored content. Each row has a stable ``key`` (the content-pack key), the
+  columns the app filters on, and a ``data`` JSON document with the rest of the item exactly as the
+  content pack describes it. ``version`` counts edits (later used for optimistic locking).
+
+Timestamps are stored as naive UTC and handed out as aware UTC (see ``UTCDateTime``).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC, returns aware UTC, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[Any]: JSON()}  # noqa: RUF012
+
+
+team_brands = Table(
+    "team_brands",
+    Base.metadata,
+    Column("team_id", ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True),
+    Column("brand_id", ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True),
+)
+
+user_brands = Table(
+    "user_brands",
+    Base.metadata,
+    Column("user_id", ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
+    Column("brand_id", ForeignKey("brands.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Brand(Base):
+    __tablename__ = "brands"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text, default="")
+    voice: Mapped[str] = mapped_column(Text, default="")
+    platforms: Mapped[list[Any]] = mapped_column(default=list)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    stage: Mapped[str] = mapped_column(String(16), default="综合")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    brands: Mapped[list[Brand]] = relationship(secondary=team_brands, order_by=Brand.key)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), index=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="SET NULL"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column()
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column()
+
+    team: Mapped[Team | None] = relationship()
+    brands: Mapped[list[Brand]] = relationship(secondary=user_brands, order_by=Brand.key)
+
+
+class LoginEvent(Base):
+    __tablename__ = "login_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    login: Mapped[str] = mapped_column(String(64), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    success: Mapped[bool] = mapped_column(Boolean)
+    reason: Mapped[str] = mapped_column(String(32), default="")
+    source: Mapped[str] = mapped_column(String(16), default="gui")
+
+
+# --- revision 0002: audit log and content -------------------------------------------------------
+
+
+class AuditEntry(Base):
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor_login: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    entity: Mapped[str] = mapped_column(String(32), default="")
+    entity_key: Mapped[str] = mapped_column(String(128), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ContentMixin:
+    """Columns every kind of trainer-authored content has."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Product(ContentMixin, Base):
+    __tablename__ = "products"
+
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    category: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Competitor(ContentMixin, Base):
+    __tablename__ = "competitors"
+
+    rival_brand: Mapped[str] = mapped_column(String(100))
+    product: Mapped[str] = mapped_column(String(200))
+    our_product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="SET NULL"), index=True
+    )
+
+
+class HandbookEntry(ContentMixin, Base):
+    __tablename__ = "handbook_entries"
+
+    title: Mapped[str] = mapped_column(String(200))
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id", ondelete="RESTRICT"), index=True)
+    product_id: Mapped[int | None] = mapped_column(
+        ForeignKey("products.id", ondelete="SET NULL"), index=True
+    )
+
+
+class Question(ContentMixin, Base):
+    __tablename__ = "questions"
+
+    type: Mapped[str] = mapped_column(String(16), index=True)
+    stem: Mapped[str] = mapped_column(Text)
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id", ondelete="RESTRICT"), index=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    difficulty: Mapped[int] = mapped_column(Integer, default=1)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Exam(ContentMixin, Base):
+    __tablename__ = "exams"
+
+    title: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(String(32), default="")
+
+
+class Scenario(ContentMixin, Base):
+    __tablename__ = "scenarios"
+
+    title: Mapped[str] = mapped_column(String(200))
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id", ondelete="RESTRICT"), index=True)
+    stage: Mapped[str] = mapped_column(String(16), index=True)
+    persona: Mapped[str] = mapped_column(String(16), default="")
+
+
+class Phrase(ContentMixin, Base):
+    __tablename__ = "phrases"
+
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id", ondelete="RESTRICT"), index=True)
+    scene: Mapped[str] = mapped_column(String(32), index=True)
+    intent: Mapped[str] = mapped_column(String(100), default="")
+    shortcut: Mapped[str] = mapped_column(String(32), index=True)
+    text: Mapped[str] = mapped_column(Text)
+
+
+Index("ix_login_events_login_at", LoginEvent.login, LoginEvent.at)
+
+CONTENT_MODELS: dict[str, type[ContentMixin]] = {
+    "products": Product,
+    "competitors": Competitor,
+    "handbook": HandbookEntry,
+    "questions": Question,
+    "exams": Exam,
+    "scenarios": Scenario,
+    "phrases": Phrase,
+}
