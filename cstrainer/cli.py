@@ -56,7 +56,9 @@ class Context:
                 password = os.environ.get("CSTRAINER_PASSWORD")
                 if password is None:
                     if not sys.stdin.isatty():
-                        raise CliError("以 --user 登录需要密码：请设置环境变量 CSTRAINER_PASSWORD 或在终端中运行")
+                        raise CliError(
+                            "以 --user 登录需要密码：请设置环境变量 CSTRAINER_PASSWORD 或在终端中运行"
+                        )
                     password = getpass.getpass(f"{login} 的密码：")
                 self._actor = self.services.auth.login(login, password, source="cli")
         return self._actor
@@ -201,11 +203,23 @@ def cmd_user_history(ctx: Context) -> int:
         raise CliError("请指定要查看的登录名，例如 cstrainer user history kefu")
     rows = ctx.services.auth.history(actor, ctx.args.login)
     if ctx.args.json:
-        _print_json([{"at": r.at.isoformat(), "login": r.login, "success": r.success,
-                      "reason": r.reason, "source": r.source} for r in rows])
+        _print_json(
+            [
+                {
+                    "at": r.at.isoformat(),
+                    "login": r.login,
+                    "success": r.success,
+                    "reason": r.reason,
+                    "source": r.source,
+                }
+                for r in rows
+            ]
+        )
         return EXIT_OK
     for r in rows:
-        print(f"{r.at.astimezone():%Y-%m-%d %H:%M:%S}  {r.login}  {REASON_LABELS.get(r.reason, r.reason)}  ({r.source})")
+        print(
+            f"{r.at.astimezone():%Y-%m-%d %H:%M:%S}  {r.login}  {REASON_LABELS.get(r.reason, r.reason)}  ({r.source})"
+        )
     return EXIT_OK
 
 
@@ -234,9 +248,18 @@ def cmd_content_stats(ctx: Context) -> int:
     if ctx.args.json:
         _print_json(stats)
     else:
-        labels = {"users": "人员", "teams": "小组", "brands": "品牌", "products": "产品", "competitors": "竞品",
-                  "handbook_entries": "手册条目", "questions": "题目", "exams": "试卷", "scenarios": "对话场景",
-                  "phrases": "话术"}
+        labels = {
+            "users": "人员",
+            "teams": "小组",
+            "brands": "品牌",
+            "products": "产品",
+            "competitors": "竞品",
+            "handbook_entries": "手册条目",
+            "questions": "题目",
+            "exams": "试卷",
+            "scenarios": "对话场景",
+            "phrases": "话术",
+        }
         for k in STAT_KEYS:
             print(f"{labels[k]}（{k}）：{stats[k]}")
     return EXIT_OK
@@ -252,9 +275,15 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="数据库：--db URL 或环境变量 CSTRAINER_DB_URL；默认是用户数据目录中的 SQLite 文件。",
     )
     p.add_argument("--version", action="version", version=f"cstrainer {__version__}")
-    p.add_argument("--db", metavar="URL", help="数据库地址，如 sqlite:///path.sqlite 或 postgresql+psycopg://user:pw@host/db")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="数据库地址，如 sqlite:///path.sqlite 或 postgresql+psycopg://user:pw@host/db",
+    )
     p.add_argument("--debug", action="store_true", help="详细日志（同时输出到终端）")
-    p.add_argument("--user", metavar="LOGIN", help="以此账号身份执行（密码取自 CSTRAINER_PASSWORD 或提示输入）")
+    p.add_argument(
+        "--user", metavar="LOGIN", help="以此账号身份执行（密码取自 CSTRAINER_PASSWORD 或提示输入）"
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND", title="commands")
 
     def add(parent: Any, name: str, func: Callable[[Context], int], help_: str) -> argparse.ArgumentParser:
@@ -264,7 +293,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     add(sub, "gui", cmd_gui, "启动图形界面（与 python main.py 相同）")
 
-    db = sub.add_parser("db", help="数据库：初始化、信息、备份、恢复", description="数据库：初始化、信息、备份、恢复")
+    db = sub.add_parser(
+        "db", help="数据库：初始化、信息、备份、恢复", description="数据库：初始化、信息、备份、恢复"
+    )
     dbs = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     add(dbs, "init", cmd_db_init, "创建数据库或升级到最新结构")
     sp = add(dbs, "info", cmd_db_info, "显示数据库位置、结构版本和内容数量")
@@ -274,7 +305,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(dbs, "restore", cmd_db_restore, "用备份文件 PATH 恢复数据库（先校验，原库另存）")
     sp.add_argument("path", metavar="PATH")
 
-    user = sub.add_parser("user", help="账号：添加、列表、改密码、停用", description="账号：添加、列表、改密码、停用")
+    user = sub.add_parser(
+        "user", help="账号：添加、列表、改密码、停用", description="账号：添加、列表、改密码、停用"
+    )
     us = user.add_subparsers(dest="user_command", metavar="ACTION", required=True)
     sp = add(us, "add", cmd_user_add, "添加账号")
     sp.add_argument("login", metavar="LOGIN")
@@ -302,7 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("login", metavar="LOGIN", nargs="?")
     sp.add_argument("--json", action="store_true")
 
-    content = sub.add_parser("content", help="内容包：导入、导出、统计", description="内容包：导入、导出、统计")
+    content = sub.add_parser(
+        "content", help="内容包：导入、导出、统计", description="内容包：导入、导出、统计"
+    )
     cs = content.add_subparsers(dest="content_command", metavar="ACTION", required=True)
     sp = add(cs, "import", cmd_content_import, "导入内容包（YAML 文件或文件夹；全部有效才写入）")
     sp.add_argument("paths", metavar="PATH", nargs="+")

@@ -34,7 +34,9 @@ class Actor:
 
     def require_view_person(self, person_id: int, person_team_id: int | None, person_login: str) -> None:
         if not may_view_person(self.role, self.user_id, self.team_id, person_id, person_team_id):
-            raise PermissionDenied(f"权限不足：{self.role.label}（{self.login}）不能查看 {person_login} 的记录")
+            raise PermissionDenied(
+                f"权限不足：{self.role.label}（{self.login}）不能查看 {person_login} 的记录"
+            )
 
 
 # The local operator of the command line, acting without logging in. Whoever can run the CLI

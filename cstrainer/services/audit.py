@@ -17,10 +17,14 @@ from cstrainer.storage.models import AuditEntry
 _SECRET_KEYS = {"password", "password_hash", "new_password", "old_password"}
 
 
-def record(session: Session, actor: Actor, action: str, entity: str = "", key: str = "", **detail: Any) -> None:
+def record(
+    session: Session, actor: Actor, action: str, entity: str = "", key: str = "", **detail: Any
+) -> None:
     """Add an audit entry inside the caller's transaction. Secrets are never written."""
     clean = {k: v for k, v in detail.items() if k not in _SECRET_KEYS}
-    session.add(AuditEntry(actor_login=actor.login, action=action, entity=entity, entity_key=key, detail=clean))
+    session.add(
+        AuditEntry(actor_login=actor.login, action=action, entity=entity, entity_key=key, detail=clean)
+    )
 
 
 @dataclass(frozen=True)
@@ -42,4 +46,7 @@ class AuditService:
         actor.require(Permission.VIEW_AUDIT_LOG)
         with self._db.session() as s:
             rows = s.scalars(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit)).all()
-            return [AuditRecord(r.at, r.actor_login, r.action, r.entity, r.entity_key, dict(r.detail)) for r in rows]
+            return [
+                AuditRecord(r.at, r.actor_login, r.action, r.entity, r.entity_key, dict(r.detail))
+                for r in rows
+            ]

@@ -65,26 +65,49 @@ class AuthService:
             u = s.scalar(select(User).options(selectinload(User.brands)).where(User.login == name))
             if u is None:
                 verify_password(dummy_hash(), password)  # same timing as a wrong password
-                s.add(LoginEvent(login=name[:64], success=False, reason="unknown_user", source=source, at=now))
+                s.add(
+                    LoginEvent(login=name[:64], success=False, reason="unknown_user", source=source, at=now)
+                )
                 log.info("login failed for unknown user %r (%s)", name, source)
                 failure: AuthenticationFailed = AuthenticationFailed("用户名或密码错误")
             elif not u.active:
-                s.add(LoginEvent(login=name, user_id=u.id, success=False, reason="disabled", source=source, at=now))
+                s.add(
+                    LoginEvent(
+                        login=name, user_id=u.id, success=False, reason="disabled", source=source, at=now
+                    )
+                )
                 failure = AccountDisabled(f"账号 {name} 已停用，请联系主管")
             elif is_locked(u.locked_until, now):
                 assert u.locked_until is not None
-                s.add(LoginEvent(login=name, user_id=u.id, success=False, reason="locked", source=source, at=now))
+                s.add(
+                    LoginEvent(
+                        login=name, user_id=u.id, success=False, reason="locked", source=source, at=now
+                    )
+                )
                 failure = AccountLocked(
                     f"密码错误次数过多，账号已锁定，请于 {_local_time(u.locked_until)} 后再试，或请主管解锁",
                     u.locked_until,
                 )
             elif not u.password_hash:
-                s.add(LoginEvent(login=name, user_id=u.id, success=False, reason="no_password", source=source, at=now))
+                s.add(
+                    LoginEvent(
+                        login=name, user_id=u.id, success=False, reason="no_password", source=source, at=now
+                    )
+                )
                 failure = AuthenticationFailed(f"账号 {name} 还没有设置密码，请主管在“管理”中重设密码")
             elif not verify_password(u.password_hash, password):
                 state = after_failed_login(LockState(u.failed_logins, u.locked_until), now)
                 u.failed_logins, u.locked_until = state.failed_logins, state.locked_until
-                s.add(LoginEvent(login=name, user_id=u.id, success=False, reason="wrong_password", source=source, at=now))
+                s.add(
+                    LoginEvent(
+                        login=name,
+                        user_id=u.id,
+                        success=False,
+                        reason="wrong_password",
+                        source=source,
+                        at=now,
+                    )
+                )
                 log.info("wrong password for %r (%s)", name, source)
                 if state.locked_until is not None and is_locked(state.locked_until, now):
                     failure = AccountLocked(

@@ -115,7 +115,9 @@ class ImportReport:
         for kind in KIND_ORDER:
             r = self.kinds.get(kind)
             if r and (r.added or r.updated or r.unchanged):
-                parts.append(f"{KIND_LABELS.get(kind, kind)} 新增 {len(r.added)}、更新 {len(r.updated)}、未变 {r.unchanged}")
+                parts.append(
+                    f"{KIND_LABELS.get(kind, kind)} 新增 {len(r.added)}、更新 {len(r.updated)}、未变 {r.unchanged}"
+                )
         head = "预览（未写入）" if self.dry_run else "已导入"
         return f"{head}：{'；'.join(parts) if parts else '没有内容'}"
 
@@ -169,7 +171,9 @@ class ContentService:
         try:
             packs = load_packs(sources, include_demo=include_demo)
         except PackValidationError as exc:
-            raise ValidationFailed(f"内容包有 {len(exc.errors)} 处错误，未导入任何内容：", exc.errors) from exc
+            raise ValidationFailed(
+                f"内容包有 {len(exc.errors)} 处错误，未导入任何内容：", exc.errors
+            ) from exc
         return self.import_packs(actor, packs, dry_run=dry_run, progress=progress)
 
     def import_packs(
@@ -203,8 +207,14 @@ class ContentService:
                         s.flush()
                 if not dry_run:
                     audit.record(
-                        s, actor, "content.import", "content", "", files=report.files[:50],
-                        added=report.added, updated=report.updated,
+                        s,
+                        actor,
+                        "content.import",
+                        "content",
+                        "",
+                        files=report.files[:50],
+                        added=report.added,
+                        updated=report.updated,
                     )
                 if dry_run:
                     raise _Rollback
@@ -344,7 +354,9 @@ class ContentService:
         else:
             rep.unchanged += 1
 
-    def _upsert_content(self, s: Session, kind: str, d: dict[str, Any], actor: Actor, rep: KindReport) -> None:
+    def _upsert_content(
+        self, s: Session, kind: str, d: dict[str, Any], actor: Actor, rep: KindReport
+    ) -> None:
         model = CONTENT_MODELS[kind]
         key = d["key"]
         row = s.scalar(select(model).where(model.key == key))  # type: ignore[attr-defined]
@@ -380,7 +392,11 @@ class ContentService:
                 "our_product_id": product_id(d.get("our_product")),
             }
         if kind == "handbook":
-            return {"title": d["title"], "brand_id": brand_id(d.get("brand")), "product_id": product_id(d.get("product"))}
+            return {
+                "title": d["title"],
+                "brand_id": brand_id(d.get("brand")),
+                "product_id": product_id(d.get("product")),
+            }
         if kind == "questions":
             return {
                 "type": d["type"],
@@ -412,7 +428,13 @@ class ContentService:
     def _export_items(s: Session, kind: str) -> list[dict[str, Any]]:
         if kind == "brands":
             return [
-                {"key": b.key, "name": b.name, "description": b.description, "voice": b.voice, "platforms": b.platforms}
+                {
+                    "key": b.key,
+                    "name": b.name,
+                    "description": b.description,
+                    "voice": b.voice,
+                    "platforms": b.platforms,
+                }
                 for b in s.scalars(select(Brand).order_by(Brand.key))
             ]
         if kind == "teams":

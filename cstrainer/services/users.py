@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -126,7 +127,7 @@ class UserService:
             q = select(func.count()).select_from(User).where(User.role == Role.MANAGER.value, User.active)
             return int(s.scalar(q) or 0) == 0
 
-    def list(self, actor: Actor, *, include_inactive: bool = True) -> list[UserInfo]:
+    def list(self, actor: Actor, *, include_inactive: bool = True) -> builtins.list[UserInfo]:
         """Everyone (managers), or a trainer's view of the people list."""
         actor.require(Permission.VIEW_USERS)
         with self._db.session() as s:
@@ -142,12 +143,12 @@ class UserService:
                 actor.require_view_person(u.id, u.team_id, u.login)
             return user_info(u)
 
-    def teams(self) -> list[TeamInfo]:
+    def teams(self) -> builtins.list[TeamInfo]:
         with self._db.session() as s:
             rows = s.scalars(select(Team).options(selectinload(Team.brands)).order_by(Team.key))
             return [TeamInfo(t.id, t.key, t.name, t.stage, tuple(b.key for b in t.brands)) for t in rows]
 
-    def brands(self) -> list[BrandInfo]:
+    def brands(self) -> builtins.list[BrandInfo]:
         with self._db.session() as s:
             return [BrandInfo(b.id, b.key, b.name) for b in s.scalars(select(Brand).order_by(Brand.key))]
 
@@ -160,7 +161,9 @@ class UserService:
             if int(s.scalar(q) or 0) > 0:
                 raise PermissionDenied("已经有主管账号了：请用主管账号登录后再添加人员")
             u = self._new_user(s, login, display_name, password, Role.MANAGER, None, ())
-            audit.record(s, Actor(None, u.login, u.display_name, Role.MANAGER), "user.first_manager", "user", u.login)
+            audit.record(
+                s, Actor(None, u.login, u.display_name, Role.MANAGER), "user.first_manager", "user", u.login
+            )
             s.flush()
             return user_info(u)
 
@@ -239,9 +242,10 @@ class UserService:
             own = actor.user_id == u.id
             if not own:
                 actor.require(Permission.MANAGE_USERS)
-            elif not actor.can(Permission.MANAGE_USERS) or old_password is not None:
-                if old_password is None or not verify_password(u.password_hash, old_password):
-                    raise InvalidInput("原密码不正确", "old_password")
+            # Changing one's own password needs the old one, except for a manager who gives none.
+            needs_old = own and (not actor.can(Permission.MANAGE_USERS) or old_password is not None)
+            if needs_old and (old_password is None or not verify_password(u.password_hash, old_password)):
+                raise InvalidInput("原密码不正确", "old_password")
             _check_password(new_password, u.login)
             u.password_hash = hash_password(new_password)
             # A reset by someone else means the person should choose their own next time.
@@ -337,7 +341,7 @@ class UserService:
         return t
 
     @staticmethod
-    def _brands(s: Session, keys: Iterable[str]) -> list[Brand]:
+    def _brands(s: Session, keys: Iterable[str]) -> builtins.list[Brand]:
         wanted = sorted(set(keys))
         if not wanted:
             return []

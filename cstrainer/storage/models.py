@@ -201,9 +201,7 @@ class HandbookEntry(ContentMixin, Base):
 
     title: Mapped[str] = mapped_column(String(200))
     brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id", ondelete="RESTRICT"), index=True)
-    product_id: Mapped[int | None] = mapped_column(
-        ForeignKey("products.id", ondelete="SET NULL"), index=True
-    )
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id", ondelete="SET NULL"), index=True)
 
 
 class Question(ContentMixin, Base):

@@ -57,9 +57,13 @@ def test_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
             assert action in text, (group, action)
 
 
-def test_user_add_list_passwd_disable(db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_user_add_list_passwd_disable(
+    db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO(PW + "\n"))
-    code, out, err = run(capsys, "--db", db_url, "user", "add", "lily", "--name", "李丽", "--role", "客服", "--password-stdin")
+    code, out, err = run(
+        capsys, "--db", db_url, "user", "add", "lily", "--name", "李丽", "--role", "客服", "--password-stdin"
+    )
     assert code == 0, err
     assert "已创建账号 lily" in out
     code, out, _ = run(capsys, "--db", db_url, "user", "list", "--json")
@@ -80,18 +84,26 @@ def test_user_add_list_passwd_disable(db_url: str, capsys: pytest.CaptureFixture
     assert json.loads(out)[0]["active"] is False
 
 
-def test_bad_input_is_a_clear_error_with_non_zero_exit(db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bad_input_is_a_clear_error_with_non_zero_exit(
+    db_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(sys, "stdin", io.StringIO("short\n"))
-    code, out, err = run(capsys, "--db", db_url, "user", "add", "lily", "--name", "李丽", "--role", "agent", "--password-stdin")
+    code, _out, err = run(
+        capsys, "--db", db_url, "user", "add", "lily", "--name", "李丽", "--role", "agent", "--password-stdin"
+    )
     assert code == 1
     assert "密码至少需要 8 位" in err
-    code, _, err = run(capsys, "--db", db_url, "user", "add", "lily", "--name", "李丽", "--role", "boss", "--no-password")
+    code, _, err = run(
+        capsys, "--db", db_url, "user", "add", "lily", "--name", "李丽", "--role", "boss", "--no-password"
+    )
     assert code == 1 and "未知角色" in err
     code, _, err = run(capsys, "--db", db_url, "user", "disable", "ghost")
     assert code == 1 and "ghost" in err
 
 
-def test_trainee_cannot_administer_through_the_cli(people: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_trainee_cannot_administer_through_the_cli(
+    people: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CSTRAINER_PASSWORD", PW)
     code, _, err = run(capsys, "--db", people, "--user", "xinren", "user", "disable", "kefu")
     assert code == 1 and "权限不足" in err
@@ -110,7 +122,9 @@ def test_trainee_cannot_administer_through_the_cli(people: str, capsys: pytest.C
     assert run(capsys, "--db", people, "--user", "boss", "user", "disable", "kefu")[0] == 0
 
 
-def test_wrong_password_on_the_cli(people: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_password_on_the_cli(
+    people: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("CSTRAINER_PASSWORD", "not-it-at-all")
     code, _, err = run(capsys, "--db", people, "--user", "boss", "user", "list")
     assert code == 1 and "用户名或密码错误" in err
@@ -136,7 +150,9 @@ def test_db_backup_and_restore(people: str, tmp_path: Path, capsys: pytest.Captu
     con.close()
 
 
-def test_db_backup_refuses_postgresql_with_advice(pg_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_db_backup_refuses_postgresql_with_advice(
+    pg_url: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     code, _, err = run(capsys, "--db", pg_url, "db", "backup", str(tmp_path / "x.sqlite"))
     assert code == 1 and "pg_dump" in err
 
@@ -157,11 +173,22 @@ def test_console_script_runs_as_a_real_process(tmp_path: Path) -> None:
     env = {**os.environ, "CSTRAINER_DB_URL": f"sqlite:///{tmp_path}/p.sqlite"}
     exe = Path(sys.executable).with_name("cstrainer")
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "cstrainer"]
-    result = subprocess.run([*cmd, "content", "stats", "--json"], capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [*cmd, "content", "stats", "--json"], capture_output=True, text=True, env=env, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     stats: dict[str, Any] = json.loads(result.stdout)
-    assert set(stats) >= {"users", "brands", "products", "competitors", "questions", "exams", "scenarios",
-                          "phrases", "handbook_entries"}
+    assert set(stats) >= {
+        "users",
+        "brands",
+        "products",
+        "competitors",
+        "questions",
+        "exams",
+        "scenarios",
+        "phrases",
+        "handbook_entries",
+    }
     assert stats["brands"] >= 2  # the empty database was seeded from the shipped packs
     result = subprocess.run([*cmd, "--help"], capture_output=True, text=True, env=env, timeout=60)
     assert result.returncode == 0 and "content" in result.stdout

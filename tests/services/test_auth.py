@@ -103,7 +103,10 @@ def test_every_attempt_is_recorded_with_its_reason(svc: Any) -> None:
     with pytest.raises(AuthenticationFailed):
         svc.auth.login("ghost", "whatever")
     with svc.db.session() as s:
-        rows = [(e.login, e.success, e.reason, e.source) for e in s.scalars(select(LoginEvent).order_by(LoginEvent.id))]
+        rows = [
+            (e.login, e.success, e.reason, e.source)
+            for e in s.scalars(select(LoginEvent).order_by(LoginEvent.id))
+        ]
     assert rows == [
         ("anna", False, "wrong_password", "cli"),
         ("anna", True, "ok", "gui"),

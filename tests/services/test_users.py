@@ -33,7 +33,12 @@ def test_first_manager_only_on_an_empty_database(svc: Any) -> None:
 
 def test_add_with_team_and_brands(svc: Any) -> None:
     u = svc.users.add(SYSTEM, "Lily", "李丽", PW, "客服", "qx-pre", ["qixiang", "mansu"])
-    assert (u.login, u.role, u.team_name, u.brand_keys) == ("lily", Role.AGENT, "栖香售前组", ("mansu", "qixiang"))
+    assert (u.login, u.role, u.team_name, u.brand_keys) == (
+        "lily",
+        Role.AGENT,
+        "栖香售前组",
+        ("mansu", "qixiang"),
+    )
     assert [x.login for x in svc.users.list(SYSTEM)] == ["lily"]
 
 
@@ -65,7 +70,9 @@ def test_duplicate_login_and_unknown_team_or_brand(svc: Any) -> None:
 
 def test_update_role_team_brands(svc: Any) -> None:
     svc.users.add(SYSTEM, "lily", "李丽", PW, Role.TRAINEE)
-    u = svc.users.update(SYSTEM, "lily", role=Role.AGENT, team_key="qx-pre", brand_keys=["mansu"], display_name="李丽丽")
+    u = svc.users.update(
+        SYSTEM, "lily", role=Role.AGENT, team_key="qx-pre", brand_keys=["mansu"], display_name="李丽丽"
+    )
     assert (u.role, u.team_key, u.brand_keys, u.display_name) == (Role.AGENT, "qx-pre", ("mansu",), "李丽丽")
     u = svc.users.update(SYSTEM, "lily", clear_team=True)
     assert u.team_key is None

@@ -21,20 +21,26 @@ def _fill_first_revision(url: str) -> None:
     eng = make_engine(url)
     with eng.begin() as conn:
         command.upgrade(alembic_config(conn), "0001")
-        conn.execute(text(
-            "INSERT INTO brands (id, key, name, description, voice, platforms, created_at) VALUES "
-            "(1, 'qx', '栖香', '香氛洗衣', '温柔', '[\"tmall\"]', '2026-01-01 08:00:00')"
-        ))
-        conn.execute(text(
-            "INSERT INTO teams (id, key, name, stage, created_at) VALUES (1, 'qx-pre', '栖香售前组', '售前', "
-            "'2026-01-01 08:00:00')"
-        ))
+        conn.execute(
+            text(
+                "INSERT INTO brands (id, key, name, description, voice, platforms, created_at) VALUES "
+                "(1, 'qx', '栖香', '香氛洗衣', '温柔', '[\"tmall\"]', '2026-01-01 08:00:00')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO teams (id, key, name, stage, created_at) VALUES (1, 'qx-pre', '栖香售前组', '售前', "
+                "'2026-01-01 08:00:00')"
+            )
+        )
         conn.execute(text("INSERT INTO team_brands (team_id, brand_id) VALUES (1, 1)"))
-        conn.execute(text(
-            "INSERT INTO users (id, login, display_name, password_hash, role, team_id, active, failed_logins, "
-            "must_change_password, created_at) VALUES (1, 'lily', '李丽', 'x', 'agent', 1, TRUE, 2, FALSE, "
-            "'2026-01-02 09:30:00')"
-        ))
+        conn.execute(
+            text(
+                "INSERT INTO users (id, login, display_name, password_hash, role, team_id, active, failed_logins, "
+                "must_change_password, created_at) VALUES (1, 'lily', '李丽', 'x', 'agent', 1, TRUE, 2, FALSE, "
+                "'2026-01-02 09:30:00')"
+            )
+        )
         conn.execute(text("INSERT INTO user_brands (user_id, brand_id) VALUES (1, 1)"))
     eng.dispose()
 
@@ -107,7 +113,9 @@ def test_upgrade_from_each_released_schema(fixture: Path, tmp_path: Path) -> Non
     # THEN it is at head and still has its people
     assert db.revision == head_revision()
     with db.session() as s:
-        users_after = [(u.login, u.display_name, u.role) for u in s.scalars(select(User).order_by(User.login))]
+        users_after = [
+            (u.login, u.display_name, u.role) for u in s.scalars(select(User).order_by(User.login))
+        ]
     assert users_after == [tuple(r) for r in users_before]
     assert users_after  # the fixtures are not empty
     db.dispose()

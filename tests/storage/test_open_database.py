@@ -93,8 +93,12 @@ def test_upgrade_backs_up_the_file_first(tmp_path: Path) -> None:
     eng = make_engine(f"sqlite:///{file}")
     with eng.begin() as conn:
         command.upgrade(alembic_config(conn), "0001")
-        conn.execute(text("INSERT INTO brands (key, name, description, voice, platforms, created_at) "
-                          "VALUES ('b', '品牌', '', '', '[]', '2026-01-01 00:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO brands (key, name, description, voice, platforms, created_at) "
+                "VALUES ('b', '品牌', '', '', '[]', '2026-01-01 00:00:00')"
+            )
+        )
     eng.dispose()
     # WHEN the app opens it
     db = open_database(f"sqlite:///{file}")
