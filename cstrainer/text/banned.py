@@ -400,20 +400,24 @@ class _RuleFileReader:
                     if value is None:
                         continue
                     if word is not None and fold(word) not in fold(value):
-                        self.issue(entry, "exceptions", f"{value!r} does not contain the banned word {word!r}")
+                        self.issue(
+                            entry, "exceptions", f"{value!r} does not contain the banned word {word!r}"
+                        )
                     elif compiled is not None and not compiled.search(fold(value)):
                         self.issue(entry, "exceptions", f"{value!r} does not match the pattern")
                     else:
                         exceptions.append(value)
-        key = ("word", fold(word)) if word is not None else ("pattern", pattern or "")
+        identity = ("word", fold(word)) if word is not None else ("pattern", pattern or "")
         if word is not None or pattern is not None:
-            if key in seen:
-                self.issue(node, key[0], f"duplicate of the item at line {seen[key]}")
+            if identity in seen:
+                self.issue(node, identity[0], f"duplicate of the item at line {seen[identity]}")
             else:
-                seen[key] = node.start_mark.line + 1
+                seen[identity] = node.start_mark.line + 1
         if len(self.issues) > errors_before or rule_id is None or reason is None:
             return None
-        return BannedRule(word=word, reason=reason, rule=rule_id, exceptions=tuple(exceptions), pattern=pattern)
+        return BannedRule(
+            word=word, reason=reason, rule=rule_id, exceptions=tuple(exceptions), pattern=pattern
+        )
 
 
 def load_rules(path: Path | str) -> list[BannedRule]:

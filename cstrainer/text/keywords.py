@@ -7,6 +7,10 @@ as present at offset ``p`` when the text contains it at ``p`` **and** ``p`` star
 (``最`` does not hit ``最近``, ``退`` does not hit ``退出``), while a multi-word synonym still
 matches however jieba happens to split it internally (``七天|无|理由``).
 
+Segmentation for this check runs with jieba's HMM off: the HMM glues unknown neighbours into
+non-words (``s码有货`` -> ``s|码有|货``, ``运费险是`` -> ``运费|险是``) that would hide real
+synonyms, while dictionary words (``最近``, ``退出``) stay whole either way.
+
 User terms (:meth:`Segmenter.add_terms`) are often scene phrases glued from several words
 (``七天无理由退换``). Inside such a token the places where the dictionary split it before the
 term was added also count as boundaries, so the synonym ``七天无理由`` keeps matching after a
@@ -127,7 +131,7 @@ class KeywordMatcher:
         folded = fold(text)
         if self._by_first:
             segmenter = self._segmenter or default_segmenter()
-            toks = segmenter.tokens(folded)
+            toks = segmenter.tokens(folded, hmm=False)
             starts: set[int] = set()
             ends: set[int] = set()
             for tok in toks:
@@ -166,7 +170,9 @@ class KeywordMatcher:
         """Weighted share (0..1) of key points found in ``text``; 1.0 when nothing is required."""
         if self._total_weight <= 0:
             return 1.0
-        hit = math.fsum(kp.weight for kp, spans in zip(self.key_points, self._raw_spans(text), strict=True) if spans)
+        hit = math.fsum(
+            kp.weight for kp, spans in zip(self.key_points, self._raw_spans(text), strict=True) if spans
+        )
         return hit / self._total_weight
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import unicodedata
 import warnings
 from collections.abc import Iterable
 from concurrent.futures import Future
@@ -206,7 +207,7 @@ class Segmenter:
             if variant not in self._term_splits:
                 offsets: list[int] = []
                 position = 0
-                for part in tokenizer.lcut(variant, HMM=True)[:-1]:
+                for part in tokenizer.lcut(variant, HMM=False)[:-1]:
                     position += len(part)
                     offsets.append(position)
                 self._term_splits[variant] = tuple(offsets)
@@ -223,12 +224,17 @@ class Segmenter:
 
     # -- segmentation ----------------------------------------------------------------------------
 
-    def tokens(self, text: str) -> list[Token]:
-        """Segment ``text`` (jieba default mode, HMM on) into tokens with character offsets."""
+    def tokens(self, text: str, *, hmm: bool = True) -> list[Token]:
+        """Segment ``text`` (jieba default mode) into tokens with character offsets.
+
+        ``hmm=True`` (the default) lets jieba's HMM glue unknown characters into new words, which
+        suits display and indexing. Boundary checks should pass ``hmm=False``: the HMM also
+        produces non-words such as ``码有`` in ``s码有货`` or ``险是`` in ``运费险是``.
+        """
         if not text:
             return []
         tokenizer = self._ready_tokenizer()
-        return [Token(w, s, e) for w, s, e in tokenizer.tokenize(text, mode="default", HMM=True)]
+        return [Token(w, s, e) for w, s, e in tokenizer.tokenize(text, mode="default", HMM=hmm)]
 
     def words(self, text: str) -> list[str]:
         """Segment ``text`` into words (same segmentation as :meth:`tokens`, without offsets)."""
@@ -246,8 +252,6 @@ class Segmenter:
         """
         if not text:
             return []
-        import unicodedata
-
         normal = unicodedata.normalize("NFKC", text)
         result: list[str] = []
         for term in self._ready_tokenizer().lcut_for_search(normal, HMM=True):
@@ -270,9 +274,9 @@ def default_segmenter() -> Segmenter:
         return _default
 
 
-def tokens(text: str) -> list[Token]:
+def tokens(text: str, *, hmm: bool = True) -> list[Token]:
     """Segment ``text`` with the default segmenter; see :meth:`Segmenter.tokens`."""
-    return default_segmenter().tokens(text)
+    return default_segmenter().tokens(text, hmm=hmm)
 
 
 def words(text: str) -> list[str]:
