@@ -66,7 +66,9 @@ def setup_logging(debug: bool = False) -> Path:
     formatter = logging.Formatter(FORMAT)
     secrets = RedactSecretsFilter()
 
-    file_handler = RotatingFileHandler(log_file, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8")
+    file_handler = RotatingFileHandler(
+        log_file, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT, encoding="utf-8"
+    )
     file_handler.setFormatter(formatter)
     file_handler.addFilter(secrets)
     setattr(file_handler, _OURS, True)

@@ -150,7 +150,7 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Templates]
 def _fresh(templates: _Templates, backend: str, seeded: bool, tmp_path: Path) -> Iterator[str]:
     template = templates.get(backend, seeded)
     if backend == "sqlite":
-        path = tmp_path / "cstrainer.sqlite"
+        path = tmp_path / ("seeded.sqlite" if seeded else "empty.sqlite")
         shutil.copyfile(template, path)
         yield f"sqlite:///{path}"
         return

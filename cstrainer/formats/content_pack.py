@@ -34,6 +34,7 @@ import difflib
 import math
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -760,7 +761,10 @@ def _describe(error: ErrorDetails) -> str:
     }
     if kind in bounds:
         text, key = bounds[kind]
-        return f"{text} {ctx.get(key)}"
+        limit = ctx.get(key)
+        if isinstance(limit, float) and limit.is_integer():
+            limit = int(limit)
+        return f"{text} {limit}"
     message = str(error["msg"])
     return message.removeprefix("Value error, ")
 
@@ -855,20 +859,20 @@ def _close_kind(kind: object) -> str | None:
     return matches[0] if matches else None
 
 
-def parse_pack(text: str, path: Path | str = "<text>", *, strict: bool = True) -> ContentPack | None:
-    """Parse pack text; raise :class:`PackValidationError` listing every problem.
-
-    With ``strict=False`` a document that is not a content pack (empty, not a mapping, or a
-    ``kind`` that is not a pack kind - e.g. the compliance word lists) gives None instead of an
-    error, unless its kind looks like a typo of a pack kind.
-    """
-    pack, errors = _parse(text, Path(path), strict=strict)
-    if errors:
+def parse_pack(text: str, path: Path | str = "<text>") -> ContentPack:
+    """Parse pack text (``path`` only names it in errors); raise :class:`PackValidationError`
+    listing every problem."""
+    pack, errors = _parse(text, Path(path), strict=True)
+    if errors or pack is None:
         raise PackValidationError(errors)
     return pack
 
 
 def _parse(text: str, path: Path, *, strict: bool) -> tuple[ContentPack | None, list[PackError]]:
+    """Parse and validate one document. With ``strict=False`` (directory scans) a document that
+    is not a content pack - empty, not a mapping, or of another kind such as the compliance word
+    lists - gives ``(None, [])``, unless its kind looks like a typo of a pack kind or it has no
+    kind but the shape of a pack."""
     file = str(path)
 
     def err(
@@ -895,7 +899,8 @@ def _parse(text: str, path: Path, *, strict: bool) -> tuple[ContentPack | None, 
     kind = data.get("kind")
     if not isinstance(kind, str) or kind not in PACK_KINDS:
         guess = _close_kind(kind)
-        if not strict and guess is None:
+        looks_like_pack = "kind" not in data and "items" in data and "schema_version" in data
+        if not strict and guess is None and not looks_like_pack:
             return None, []
         if "kind" not in data:
             return None, [err((), "缺少 kind", pos=Position(1, 1))]
@@ -970,9 +975,7 @@ def load_pack(path: Path | str) -> ContentPack:
     text, error = _read(path)
     if error is not None or text is None:
         raise PackValidationError([error] if error else [])
-    pack = parse_pack(text, path, strict=True)
-    assert pack is not None
-    return pack
+    return parse_pack(text, path)
 
 
 def _pack_files(paths_or_dirs: Iterable[Path | str]) -> Iterator[Path]:
@@ -1223,17 +1226,29 @@ class _PackDumper(yaml.SafeDumper):
 
 
 def _represent_str(dumper: yaml.SafeDumper, data: str) -> yaml.ScalarNode:
-    if "\n" in data and not _BLOCK_UNSAFE.intersection(data):
+    if _BLOCK_UNSAFE.intersection(data):
+        # PyYAML would pick single quotes (or a block) and write these breaks raw; reading folds
+        # them into spaces or "\n". Double quotes escape them, so the text survives.
+        return dumper.represent_scalar(_STR_TAG, data, style='"')
+    if "\n" in data:
         # The emitter still falls back to quoting when a literal block cannot hold the text.
         return dumper.represent_scalar(_STR_TAG, data, style="|")
     return dumper.represent_scalar(_STR_TAG, data)
 
 
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
 def _represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.SequenceNode:
+    # Short lists of short scalars (platforms, scents, size-chart rows, synonyms) read better on
+    # one line: `values: [S, M, L]`. Sentences stay one per line so diffs stay small.
+    widths = [_display_width(str(v)) for v in data]
     short = (
         0 < len(data) <= 12
-        and all(isinstance(v, str | int | float) and "\n" not in str(v) and len(str(v)) <= 24 for v in data)
-        and sum(len(str(v)) + 2 for v in data) <= 70
+        and all(isinstance(v, str | int | float) and "\n" not in str(v) for v in data)
+        and max(widths) <= 20
+        and sum(w + 2 for w in widths) <= 60
     )
     return dumper.represent_sequence(_SEQ_TAG, data, flow_style=short)
 
@@ -1284,7 +1299,7 @@ def _render(kind: str, items: Sequence[Mapping[str, Any] | PackItem], demo: bool
     if demo:
         document["demo"] = True
     document["items"] = [item_to_dict(model) for model in models]
-    return yaml.dump(
+    text = yaml.dump(
         document,
         Dumper=_PackDumper,
         allow_unicode=True,
@@ -1293,6 +1308,27 @@ def _render(kind: str, items: Sequence[Mapping[str, Any] | PackItem], demo: bool
         width=100,
         indent=2,
     )
+    return _space_items(text)
+
+
+_ITEM_START = re.compile(r"^  - ", re.MULTILINE)
+_KEEP_BLOCK = re.compile(r"\|\d?\+\d?$", re.MULTILINE)
+
+
+def _space_items(text: str) -> str:
+    """Put a blank line between top-level items, as hand-written packs have.
+
+    Only lines with exactly two spaces before "- " start an item: every scalar inside an item is
+    indented deeper. A keep-chomping block (``|+``) would swallow the blank line as content, so
+    files with one are left as they are.
+    """
+    if _KEEP_BLOCK.search(text):
+        return text
+    first = text.find("\n  - ")
+    if first < 0:
+        return text
+    head, body = text[: first + 1], text[first + 1 :]
+    return head + body[:4] + _ITEM_START.sub("\n  - ", body[4:])
 
 
 def dump_pack(

@@ -8,6 +8,8 @@ and every value under its *path* (a tuple of mapping keys and list indexes, e.g.
 rules (ints, floats, bools, nulls, dates) are exactly those of ``yaml.safe_load``.
 
 Positions are 1-based (line 1, column 1 is the first character of the file), as editors show them.
+A scalar or flow collection is located where its value starts; a block collection (a list or
+mapping written on the following lines) where its key is.
 """
 
 from __future__ import annotations
@@ -115,6 +117,10 @@ class _Builder:
             child: YamlPath = (*path, key if isinstance(key, str | int) else str(key))
             self.positions.keys[child] = _pos(key_node)
             result[key] = self.build(value_node, child)
+            if isinstance(value_node, MappingNode | SequenceNode) and not value_node.flow_style:
+                # A block collection starts on the line *after* its key; "options: must have one
+                # correct answer" reads better pointing at the "options:" line itself.
+                self.positions.values[child] = _pos(key_node)
         return result
 
 

@@ -12,7 +12,9 @@ thread.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import queue
 import sys
 import threading
 import traceback
@@ -38,32 +40,34 @@ def format_exception(exc: BaseException) -> str:
     return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("errors", text)
-
-
 def build_error_box(parent: QWidget | None, exc: BaseException, details: str | None = None) -> QMessageBox:
     """The message box for ``exc`` (not shown): plain sentence for expected errors, details for bugs."""
     box = QMessageBox(parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
     if isinstance(exc, ValidationFailed):
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(_t("无法完成"))
+        box.setWindowTitle(QCoreApplication.translate("errors", "无法完成"))
         box.setText(ServiceError.__str__(exc))
         box.setDetailedText("\n".join(str(e) for e in exc.errors))
     elif is_expected(exc):
         box.setIcon(QMessageBox.Icon.Warning)
-        box.setWindowTitle(_t("无法完成"))
+        box.setWindowTitle(QCoreApplication.translate("errors", "无法完成"))
         box.setText(str(exc))
     else:
         box.setIcon(QMessageBox.Icon.Critical)
-        box.setWindowTitle(_t("程序出错"))
+        box.setWindowTitle(QCoreApplication.translate("errors", "程序出错"))
         summary = f"{type(exc).__name__}: {exc}".strip()
         if len(summary) > 300:
             summary = summary[:300] + "…"
-        box.setText(_t("出现了一个意外错误，当前操作没有完成。程序仍可继续使用。"))
+        box.setText(
+            QCoreApplication.translate("errors", "出现了一个意外错误，当前操作没有完成。程序仍可继续使用。")
+        )
         box.setInformativeText(
-            summary + "\n\n" + _t("详细信息已写入日志文件；如需报告问题，请附上下面的详细信息。")
+            summary
+            + "\n\n"
+            + QCoreApplication.translate(
+                "errors", "详细信息已写入日志文件；如需报告问题，请附上下面的详细信息。"
+            )
         )
         box.setDetailedText(details or format_exception(exc))
     box.setStandardButtons(QMessageBox.StandardButton.Ok)
@@ -100,7 +104,8 @@ def open_error_boxes() -> list[QMessageBox]:
 class ExceptionHook(QObject):
     """Log uncaught exceptions with their traceback and show them; the app keeps running."""
 
-    _caught = Signal(object, str)
+    # Only a wake-up crosses threads; the exceptions wait in ``_queue`` (see tasks._Relay for why).
+    _caught = Signal()
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -109,7 +114,8 @@ class ExceptionHook(QObject):
         self._installed = False
         self._showing = False
         # Emitted from any thread; the slot runs on the thread this object lives in (the UI thread).
-        self._caught.connect(self._show)
+        self._caught.connect(self._show_queued)
+        self._queue: queue.SimpleQueue[tuple[BaseException, str]] = queue.SimpleQueue()
 
     def install(self) -> None:
         self._previous_sys_hook = sys.excepthook
@@ -141,10 +147,10 @@ class ExceptionHook(QObject):
             log.warning("uncaught %s%s: %s", exc_type.__name__, where, exc)
         else:
             log.error("uncaught exception%s:\n%s", where, details)
-        try:
-            self._caught.emit(exc, details)
-        except RuntimeError:  # the QObject is gone (the app is shutting down): the log has it
-            pass
+        # RuntimeError: the QObject is gone (the app is shutting down); the log has it.
+        self._queue.put((exc, details))
+        with contextlib.suppress(RuntimeError):
+            self._caught.emit()
 
     def handle_thread(self, args: threading.ExceptHookArgs) -> None:
         """A ``threading.excepthook``."""
@@ -152,6 +158,14 @@ class ExceptionHook(QObject):
             return
         name = args.thread.name if args.thread else None
         self.handle(args.exc_type, args.exc_value, args.exc_traceback, thread_name=name)
+
+    def _show_queued(self) -> None:
+        while True:
+            try:
+                exc, details = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            self._show(exc, details)
 
     def _show(self, exc: BaseException, details: str) -> None:
         if self._showing or QApplication.instance() is None:

@@ -53,7 +53,9 @@ class FirstRunDialog(FormDialog):
         )
         self.login_edit = QLineEdit()
         self.login_edit.setPlaceholderText(self.tr("例如 zhangwei"))
-        self.add_field("login", self.tr("登录名"), self.login_edit, hint=self.tr("小写字母、数字、点、下划线或连字符"))
+        self.add_field(
+            "login", self.tr("登录名"), self.login_edit, hint=self.tr("小写字母、数字、点、下划线或连字符")
+        )
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText(self.tr("例如 张伟"))
         self.add_field("display_name", self.tr("姓名"), self.name_edit)

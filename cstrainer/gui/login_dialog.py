@@ -116,7 +116,9 @@ class LoginDialog(FormDialog):
         def submit(_old: str | None, new: str) -> None:
             services.users.set_password(actor, actor.login, new, old_password=old)
 
-        dialog = ChangePasswordDialog(self.runner, actor.login, submit, PasswordMode.FORCED, self, display_name=actor.display_name)
+        dialog = ChangePasswordDialog(
+            self.runner, actor.login, submit, PasswordMode.FORCED, self, display_name=actor.display_name
+        )
         self.password_dialog = dialog
         dialog.succeeded.connect(lambda _r: self._finish(actor))
         dialog.rejected.connect(self._password_change_declined)

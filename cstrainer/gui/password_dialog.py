@@ -46,21 +46,21 @@ class ChangePasswordDialog(FormDialog):
             self.set_intro(self.tr("请输入原密码和新密码。"))
         elif mode is PasswordMode.FORCED:
             self.setWindowTitle(self.tr("设置新密码"))
-            self.set_intro(
-                self.tr("您的密码是由主管设置的，请先为自己设置一个新密码，然后才能继续使用。")
-            )
+            self.set_intro(self.tr("您的密码是由主管设置的，请先为自己设置一个新密码，然后才能继续使用。"))
         else:
             self.setWindowTitle(self.tr("重设密码"))
             self.set_intro(
-                self.tr("为 {who} 设置一个新密码。对方下次登录后需要改成自己的密码；账号如被锁定也会一并解锁。").format(
-                    who=who
-                )
+                self.tr(
+                    "为 {who} 设置一个新密码。对方下次登录后需要改成自己的密码；账号如被锁定也会一并解锁。"
+                ).format(who=who)
             )
         self.old_edit = password_edit()
         if mode is PasswordMode.OWN:
             self.add_field("old_password", self.tr("原密码"), self.old_edit)
         self.new_edit = password_edit()
-        self.add_field("password", self.tr("新密码"), self.new_edit, hint=self.tr("至少 8 位，不要与登录名相同"))
+        self.add_field(
+            "password", self.tr("新密码"), self.new_edit, hint=self.tr("至少 8 位，不要与登录名相同")
+        )
         self.confirm_edit = password_edit()
         self.add_field("confirm", self.tr("确认新密码"), self.confirm_edit)
         self.ok_button.setText(self.tr("保存"))

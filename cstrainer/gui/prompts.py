@@ -12,11 +12,9 @@ from pathlib import Path
 from cstrainer.gui.qt import QCoreApplication, QFileDialog, QMessageBox, Qt, QWidget
 
 
-def _t(text: str) -> str:
-    return QCoreApplication.translate("prompts", text)
-
-
-def confirm(parent: QWidget | None, title: str, text: str, *, ok_text: str | None = None, details: str = "") -> bool:
+def confirm(
+    parent: QWidget | None, title: str, text: str, *, ok_text: str | None = None, details: str = ""
+) -> bool:
     """Ask a yes/no question; the safe answer (Cancel) is the default button."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Question)
@@ -25,8 +23,10 @@ def confirm(parent: QWidget | None, title: str, text: str, *, ok_text: str | Non
     box.setText(text)
     if details:
         box.setDetailedText(details)
-    ok = box.addButton(ok_text or _t("确定"), QMessageBox.ButtonRole.AcceptRole)
-    cancel = box.addButton(_t("取消"), QMessageBox.ButtonRole.RejectRole)
+    ok = box.addButton(
+        ok_text or QCoreApplication.translate("prompts", "确定"), QMessageBox.ButtonRole.AcceptRole
+    )
+    cancel = box.addButton(QCoreApplication.translate("prompts", "取消"), QMessageBox.ButtonRole.RejectRole)
     box.setDefaultButton(cancel)
     box.exec()
     return box.clickedButton() is ok
@@ -52,11 +52,15 @@ def choose_directory(parent: QWidget | None, title: str, start: Path | None = No
     return Path(folder) if folder else None
 
 
-def choose_open_file(parent: QWidget | None, title: str, start: Path | None = None, filters: str = "") -> Path | None:
+def choose_open_file(
+    parent: QWidget | None, title: str, start: Path | None = None, filters: str = ""
+) -> Path | None:
     name, _ = QFileDialog.getOpenFileName(parent, title, str(start or Path.home()), filters)
     return Path(name) if name else None
 
 
-def choose_save_file(parent: QWidget | None, title: str, start: Path | None = None, filters: str = "") -> Path | None:
+def choose_save_file(
+    parent: QWidget | None, title: str, start: Path | None = None, filters: str = ""
+) -> Path | None:
     name, _ = QFileDialog.getSaveFileName(parent, title, str(start or Path.home()), filters)
     return Path(name) if name else None

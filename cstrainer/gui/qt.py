@@ -8,11 +8,13 @@ binding behind one module means a switch of binding (or of Qt version quirks) to
 from __future__ import annotations
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QEvent,
     QItemSelectionModel,
+    QLibraryInfo,
+    QLocale,
+    QMessageLogContext,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -23,6 +25,7 @@ from PySide6.QtCore import (
     QThreadPool,
     QTimer,
     QtMsgType,
+    QTranslator,
     Signal,
     Slot,
     qInstallMessageHandler,
@@ -57,6 +60,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QMainWindow,
     QMessageBox,
+    QProgressBar,
     QProgressDialog,
     QPushButton,
     QSizePolicy,
@@ -99,15 +103,19 @@ __all__ = [
     "QItemSelectionModel",
     "QKeySequence",
     "QLabel",
+    "QLibraryInfo",
     "QLineEdit",
     "QListWidget",
     "QListWidgetItem",
+    "QLocale",
     "QMainWindow",
     "QMessageBox",
+    "QMessageLogContext",
     "QModelIndex",
     "QObject",
     "QPersistentModelIndex",
     "QPixmap",
+    "QProgressBar",
     "QProgressDialog",
     "QPushButton",
     "QSize",
@@ -123,6 +131,7 @@ __all__ = [
     "QThreadPool",
     "QTimer",
     "QToolButton",
+    "QTranslator",
     "QVBoxLayout",
     "QWidget",
     "Qt",
@@ -133,3 +142,11 @@ __all__ = [
     "qInstallMessageHandler",
 ]
 
+
+def QT_TRANSLATE_NOOP(context: str, text: str) -> str:
+    """Mark ``text`` for translation in ``context`` without translating it yet.
+
+    pyside6-lupdate extracts calls by this name; translate later with
+    ``QCoreApplication.translate(context, text)``. Defined here (not PySide6's) for its ``str`` type.
+    """
+    return text

@@ -25,6 +25,7 @@ been deleted by the time the job ends: a dialog closed mid-request does not get 
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import queue
@@ -89,7 +90,7 @@ class Task:
     def progress(self, text: str = "", value: int | None = None, maximum: int | None = None) -> None:
         """Report progress from inside the job (any thread); also a cancellation point."""
         self.check_cancelled()
-        self._runner._relay.progressed.emit(self.id, text, value, maximum)
+        self._runner._report_progress(self.id, text, value, maximum)
 
     def __repr__(self) -> str:
         return f"<Task {self.id} {self.lane}:{self.name}>"
@@ -106,12 +107,16 @@ class _Pending:
 
 
 class _Relay(QObject):
-    """Lives on the UI thread; workers emit, Qt queues the calls to the UI thread."""
+    """Lives on the UI thread; workers emit, Qt queues the calls to the UI thread.
 
-    finished = Signal(int, object)
-    failed = Signal(int, object, str)
-    cancelled = Signal(int)
-    progressed = Signal(int, str, object, object)
+    Only task ids cross threads through Qt. The outcomes themselves (arbitrary Python objects)
+    wait in the runner's dictionaries: PySide's marshalling of ``object`` arguments through
+    queued connections has had reference-counting bugs (seen here as a crash at interpreter exit),
+    and plain ints avoid it entirely.
+    """
+
+    ended = Signal(int)
+    progressed = Signal(int)
 
 
 _STOP = object()
@@ -123,10 +128,11 @@ class TaskRunner(QObject):
     def __init__(self, parent: QObject | None = None, *, pool_threads: int | None = None) -> None:
         super().__init__(parent)
         self._relay = _Relay(self)
-        self._relay.finished.connect(self._on_finished)
-        self._relay.failed.connect(self._on_failed)
-        self._relay.cancelled.connect(self._on_cancelled)
+        self._relay.ended.connect(self._on_ended)
         self._relay.progressed.connect(self._on_progress)
+        self._lock = threading.Lock()
+        self._outcomes: dict[int, tuple[str, Any, str]] = {}  # id -> (kind, value, details)
+        self._progress: dict[int, tuple[str, int | None, int | None]] = {}  # latest report only
         self._ids = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
         self._queue: queue.Queue[Any] = queue.Queue()
@@ -189,7 +195,7 @@ class TaskRunner(QObject):
     ) -> Task:
         if self._closed:
             raise RunnerClosed("the task runner has been shut down")
-        task = Task(self, next(self._ids), lane, name or getattr(fn, "__qualname__", repr(fn)))
+        task = Task(self, next(self._ids), lane, name or str(getattr(fn, "__qualname__", repr(fn))))
         self._pending[task.id] = _Pending(task, on_done, on_error, on_progress, on_cancelled, owner)
         return task
 
@@ -214,7 +220,14 @@ class TaskRunner(QObject):
             finally:
                 self._db_busy.clear()
 
-    def _execute(self, task: Task, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], pass_task: bool) -> None:
+    def _execute(
+        self,
+        task: Task,
+        fn: Callable[..., Any],
+        args: tuple[Any, ...],
+        kwargs: dict[str, Any],
+        pass_task: bool,
+    ) -> None:
         """Run one job on a worker thread and emit its outcome. Never raises."""
         try:
             if task.cancelled:
@@ -223,18 +236,27 @@ class TaskRunner(QObject):
             result = fn(task, *args, **kwargs) if pass_task else fn(*args, **kwargs)
             log.debug("%r took %.3f s", task, time.perf_counter() - started)
         except TaskCancelled:
-            self._emit(self._relay.cancelled, task.id)
+            self._end(task.id, ("cancelled", None, ""))
         except BaseException as exc:
-            self._emit(self._relay.failed, task.id, exc, errors.format_exception(exc))
+            self._end(task.id, ("failed", exc, errors.format_exception(exc)))
         else:
-            self._emit(self._relay.finished, task.id, result)
+            self._end(task.id, ("finished", result, ""))
 
-    @staticmethod
-    def _emit(signal: Any, *args: Any) -> None:
+    def _end(self, task_id: int, outcome: tuple[str, Any, str]) -> None:
+        with self._lock:
+            self._outcomes[task_id] = outcome
         try:
-            signal.emit(*args)
+            self._relay.ended.emit(task_id)
         except RuntimeError:  # the runner was deleted (process exit): nobody is waiting any more
             log.debug("dropping the outcome of a job: runner deleted")
+
+    def _report_progress(self, task_id: int, text: str, value: int | None, maximum: int | None) -> None:
+        with self._lock:
+            first = task_id not in self._progress
+            self._progress[task_id] = (text, value, maximum)
+        if first:  # one queued wake-up is enough: the UI reads the latest report when it runs
+            with contextlib.suppress(RuntimeError):  # runner deleted at exit
+                self._relay.progressed.emit(task_id)
 
     # --- the UI side -----------------------------------------------------------------------------
 
@@ -247,6 +269,17 @@ class TaskRunner(QObject):
             log.debug("%r ended after its owner was deleted; callbacks dropped", pending.task)
             return None
         return pending
+
+    def _on_ended(self, task_id: int) -> None:
+        with self._lock:
+            kind, value, details = self._outcomes.pop(task_id, ("gone", None, ""))
+            self._progress.pop(task_id, None)
+        if kind == "finished":
+            self._on_finished(task_id, value)
+        elif kind == "failed":
+            self._on_failed(task_id, value, details)
+        elif kind == "cancelled":
+            self._on_cancelled(task_id)
 
     def _on_finished(self, task_id: int, result: Any) -> None:
         pending = self._take(task_id)
@@ -273,13 +306,15 @@ class TaskRunner(QObject):
         if pending and pending.on_cancelled:
             pending.on_cancelled()
 
-    def _on_progress(self, task_id: int, text: str, value: int | None, maximum: int | None) -> None:
+    def _on_progress(self, task_id: int) -> None:
+        with self._lock:
+            report = self._progress.pop(task_id, None)
         pending = self._pending.get(task_id)
-        if pending is None or pending.on_progress is None:
+        if report is None or pending is None or pending.on_progress is None:
             return
         if pending.owner is not None and not is_valid_qobject(pending.owner):
             return
-        pending.on_progress(text, value, maximum)
+        pending.on_progress(*report)
 
     # --- state and shutdown ----------------------------------------------------------------------
 
@@ -316,6 +351,9 @@ class TaskRunner(QObject):
         if not self._pool.waitForDone(int(timeout * 1000)):
             log.warning("background jobs still running after %.0f s", timeout)
         self._pending.clear()
+        with self._lock:
+            self._outcomes.clear()
+            self._progress.clear()
         log.debug("task runner shut down")
 
     @property
@@ -324,10 +362,6 @@ class TaskRunner(QObject):
 
 
 # --- progress dialog -------------------------------------------------------------------------------
-
-
-def _t(text: str) -> str:
-    return QCoreApplication.translate("tasks", text)
 
 
 def run_with_progress(
@@ -352,8 +386,10 @@ def run_with_progress(
     maximum)``; without a maximum the bar shows "busy". The dialog appears only if the job takes
     longer than ``delay_ms``, so quick jobs do not flash. Its Cancel button calls ``task.cancel()``.
     """
-    dialog = QProgressDialog(label, _t("取消") if cancellable else "", 0, 0, parent)
-    dialog.setWindowTitle(title or _t("请稍候"))
+    dialog = QProgressDialog(
+        label, QCoreApplication.translate("tasks", "取消") if cancellable else "", 0, 0, parent
+    )
+    dialog.setWindowTitle(title or QCoreApplication.translate("tasks", "请稍候"))
     dialog.setWindowModality(Qt.WindowModality.WindowModal)
     dialog.setAutoClose(False)
     dialog.setAutoReset(False)
@@ -404,6 +440,7 @@ def run_with_progress(
         on_error=failed,
         on_progress=progress,
         on_cancelled=cancelled,
+        owner=parent,
         pass_task=pass_task,
         **kwargs,
     )
@@ -411,7 +448,7 @@ def run_with_progress(
     def cancel_requested() -> None:
         task.cancel()
         if is_valid_qobject(dialog):
-            dialog.setLabelText(_t("正在取消…"))
+            dialog.setLabelText(QCoreApplication.translate("tasks", "正在取消…"))
 
     dialog.canceled.connect(cancel_requested)
     return task, dialog

@@ -122,6 +122,10 @@ class ImportReport:
         return f"{head}：{'；'.join(parts) if parts else '没有内容'}"
 
 
+def _has_cjk(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
 class _Rollback(Exception):
     """Raised inside the import transaction to end a dry run."""
 
@@ -151,6 +155,24 @@ class ContentService:
 
     def is_empty(self) -> bool:
         return not any(self.stats()[k] for k in STAT_KEYS if k != "users")
+
+    def dictionary_terms(self) -> list[str]:
+        """Words jieba must keep whole: brand, product, rival and scene names, variant values."""
+        terms: set[str] = set()
+        with self._db.session() as s:
+            terms.update(s.scalars(select(Brand.name)))
+            terms.update(s.scalars(select(Team.name)))
+            for name, category, data in s.execute(select(Product.name, Product.category, Product.data)):
+                terms.update((name, category))
+                for variant in data.get("variants", []) or []:
+                    terms.update(str(v) for v in variant.get("values", []) or [])
+                terms.update(str(m) for m in data.get("materials", []) or [])
+            for rival, product in s.execute(select(Competitor.rival_brand, Competitor.product)):
+                terms.update((rival, product))
+            terms.update(s.scalars(select(Phrase.scene).distinct()))
+            terms.update(s.scalars(select(Scenario.persona).distinct()))
+        # Long free text is no dictionary word; two to twelve characters with some Chinese in it is.
+        return sorted(t.strip() for t in terms if t and 2 <= len(t.strip()) <= 12 and _has_cjk(t))
 
     # --- import ----------------------------------------------------------------------------------
 

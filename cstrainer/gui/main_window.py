@@ -1,0 +1,172 @@
+"""The main window: assembles the registered pages the logged-in person may see. Nothing else.
+
+Pages are built lazily the first time they are opened, get a :class:`PageContext` through their
+constructor, and are told when they are shown (``page_shown``) and when the session ends
+(``page_closing``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import cstrainer
+from cstrainer import paths
+from cstrainer.gui import prompts
+from cstrainer.gui.context import PageContext
+from cstrainer.gui.main_window_view import MainWindowView
+from cstrainer.gui.pages import load_builtin_pages
+from cstrainer.gui.pages.registry import REGISTRY, Page, PageRegistry, PageSpec
+from cstrainer.gui.qt import QCloseEvent, QListWidgetItem, QMainWindow, Qt, QWidget, Signal
+from cstrainer.gui.tasks import TaskRunner
+from cstrainer.services import Services
+from cstrainer.services.actor import Actor
+
+log = logging.getLogger(__name__)
+
+STATUS_TIMEOUT_MS = 6000
+
+
+class MainWindow(QMainWindow):
+    logout_requested = Signal(str)  # a notice for the login dialog ("" for a plain logout)
+    quit_requested = Signal()
+
+    def __init__(
+        self,
+        services: Services,
+        runner: TaskRunner,
+        actor: Actor,
+        parent: QWidget | None = None,
+        *,
+        registry: PageRegistry | None = None,
+    ) -> None:
+        super().__init__(parent)
+        if registry is None:
+            load_builtin_pages()
+        self.ctx = PageContext(
+            services, runner, actor, request_relogin=self.request_relogin, show_status=self.show_status
+        )
+        self.view = MainWindowView(self)
+        self.setWindowTitle(
+            self.tr("客服训练营 - {name}（{role}）").format(name=actor.display_name, role=actor.role.label)
+        )
+        self.specs: list[PageSpec] = (registry or REGISTRY).pages_for(actor)
+        self.pages: dict[str, QWidget] = {}
+        self._ending = False
+        self._relogin_pending = False
+
+        for spec in self.specs:
+            item = QListWidgetItem(spec.make_icon(), spec.display_title())
+            item.setData(Qt.ItemDataRole.UserRole, spec.key)
+            self.view.nav.addItem(item)
+        self.view.user_label.setText(
+            self.tr("{name}（{role}）").format(name=actor.display_name, role=actor.role.label)
+        )
+        self.view.database_label.setText(self.tr("数据库：{db}").format(db=services.describe()))
+
+        self.view.nav.currentRowChanged.connect(self._navigate)
+        self.view.switch_user_action.triggered.connect(lambda: self.request_relogin(""))
+        self.view.quit_action.triggered.connect(self.close)
+        self.view.about_action.triggered.connect(self.show_about)
+        self._current_row = -1
+        if self.specs:
+            self.view.nav.setCurrentRow(0)
+
+    # --- pages -----------------------------------------------------------------------------------
+
+    def page_keys(self) -> list[str]:
+        """The keys of the pages in the navigation, in order."""
+        return [s.key for s in self.specs]
+
+    def page_titles(self) -> list[str]:
+        return [self.view.nav.item(i).text() for i in range(self.view.nav.count())]
+
+    def current_key(self) -> str | None:
+        row = self.view.nav.currentRow()
+        return self.specs[row].key if 0 <= row < len(self.specs) else None
+
+    def show_page(self, key: str) -> QWidget:
+        """Switch to a page (building it if needed) and return its widget."""
+        row = self.page_keys().index(key)
+        self.view.nav.setCurrentRow(row)
+        return self.pages[key]
+
+    def page(self, key: str) -> QWidget | None:
+        return self.pages.get(key)
+
+    def _navigate(self, row: int) -> None:
+        if row < 0 or row == self._current_row:
+            return
+        previous = self.current_page()
+        if isinstance(previous, Page) and not previous.can_leave():
+            self.view.nav.blockSignals(True)
+            self.view.nav.setCurrentRow(self._current_row)
+            self.view.nav.blockSignals(False)
+            return
+        spec = self.specs[row]
+        widget = self.pages.get(spec.key)
+        if widget is None:
+            widget = spec.factory(self.ctx)
+            self.pages[spec.key] = widget
+            self.view.stack.addWidget(widget)
+        self._current_row = row
+        self.view.stack.setCurrentWidget(widget)
+        self.view.title_label.setText(spec.display_title())
+        if isinstance(widget, Page):
+            widget.page_shown()
+
+    def current_page(self) -> QWidget | None:
+        if 0 <= self._current_row < len(self.specs):
+            return self.pages.get(self.specs[self._current_row].key)
+        return None
+
+    # --- session ---------------------------------------------------------------------------------
+
+    def show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, STATUS_TIMEOUT_MS)
+
+    def _end_session(self) -> bool:
+        """Ask the current page whether it may be left, then tell every page the session ends."""
+        current = self.current_page()
+        if isinstance(current, Page) and not current.can_leave():
+            return False
+        for widget in self.pages.values():
+            if isinstance(widget, Page):
+                try:
+                    widget.page_closing()
+                except Exception:
+                    log.exception("page %r failed to close cleanly", widget)
+        self._ending = True
+        return True
+
+    def request_relogin(self, notice: str = "") -> None:
+        """Back to the login dialog (switch user, logout, after a restore)."""
+        if self._ending or not self._end_session():
+            return
+        self.logout_requested.emit(notice)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._ending and not self._end_session():
+            event.ignore()
+            return
+        event.accept()
+        if not self._relogin_pending:
+            self.quit_requested.emit()
+
+    def close_for_relogin(self) -> None:
+        """Close without asking the app to quit (the flow shows the login dialog next)."""
+        self._relogin_pending = True
+        self.close()
+
+    def show_about(self) -> None:
+        from cstrainer.logging_setup import LOG_FILENAME
+
+        text = self.tr(
+            "<h3>客服训练营 {version}</h3>"
+            "<p>面向电商店铺客服团队的离线培训工具：考试、对话模拟、产品手册、话术库与练习。</p>"
+            "<p>数据库：{db}<br>日志：{log}</p>"
+        ).format(
+            version=cstrainer.__version__,
+            db=self.ctx.services.describe(),
+            log=paths.log_dir() / LOG_FILENAME,
+        )
+        prompts.about(self, self.tr("关于客服训练营"), text)

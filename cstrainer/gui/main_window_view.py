@@ -1,0 +1,81 @@
+"""Layout of the main window: navigation on the left, the current page on the right, status bar."""
+
+from __future__ import annotations
+
+from cstrainer.gui.qt import (
+    QAction,
+    QCoreApplication,
+    QFont,
+    QHBoxLayout,
+    QKeySequence,
+    QLabel,
+    QListWidget,
+    QMainWindow,
+    QSize,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class MainWindowView:
+    """Builds the widgets of ``window``; the controller (:class:`MainWindow`) wires them."""
+
+    def __init__(self, window: QMainWindow) -> None:
+        window.resize(1100, 720)
+        window.setMinimumSize(800, 540)
+
+        central = QWidget(window)
+        outer = QHBoxLayout(central)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.setSpacing(0)
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setIconSize(QSize(22, 22))
+        self.nav.setFixedWidth(168)
+        self.nav.setSpacing(2)
+        nav_font = QFont(self.nav.font())
+        nav_font.setPointSizeF(nav_font.pointSizeF() * 1.15)
+        self.nav.setFont(nav_font)
+        self.nav.setStyleSheet(
+            "QListWidget#navigation { border: none; border-right: 1px solid palette(mid);"
+            " background: palette(window); padding-top: 8px; }"
+            "QListWidget#navigation::item { padding: 8px 10px; }"
+        )
+        outer.addWidget(self.nav)
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(16, 12, 16, 8)
+        self.title_label = QLabel()
+        title_font = QFont(self.title_label.font())
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.5)
+        title_font.setBold(True)
+        self.title_label.setFont(title_font)
+        right_layout.addWidget(self.title_label)
+        self.stack = QStackedWidget()
+        right_layout.addWidget(self.stack, 1)
+        outer.addWidget(right, 1)
+        window.setCentralWidget(central)
+
+        self.user_label = QLabel()
+        self.database_label = QLabel()
+        status = window.statusBar()
+        status.addPermanentWidget(self.user_label)
+        status.addPermanentWidget(self.database_label)
+
+        menu_bar = window.menuBar()
+        account_menu = menu_bar.addMenu(QCoreApplication.translate("MainWindow", "账号(&A)"))
+        self.switch_user_action = QAction(
+            QCoreApplication.translate("MainWindow", "切换用户 / 退出登录"), window
+        )
+        self.switch_user_action.setShortcut(QKeySequence("Ctrl+L"))
+        account_menu.addAction(self.switch_user_action)
+        account_menu.addSeparator()
+        self.quit_action = QAction(QCoreApplication.translate("MainWindow", "退出程序"), window)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        account_menu.addAction(self.quit_action)
+        help_menu = menu_bar.addMenu(QCoreApplication.translate("MainWindow", "帮助(&H)"))
+        self.about_action = QAction(QCoreApplication.translate("MainWindow", "关于客服训练营"), window)
+        help_menu.addAction(self.about_action)
