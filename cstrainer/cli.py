@@ -225,7 +225,9 @@ def cmd_user_history(ctx: Context) -> int:
 
 def cmd_content_import(ctx: Context) -> int:
     a = ctx.args
-    report = ctx.services.content.import_paths(ctx.actor(), [Path(p) for p in a.paths], dry_run=a.dry_run)
+    report = ctx.services.content.import_paths(
+        ctx.actor(), [Path(p) for p in a.paths], dry_run=a.dry_run, include_demo=a.demo
+    )
     if a.json:
         _print_json(report.to_json())
     else:
@@ -343,6 +345,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("paths", metavar="PATH", nargs="+")
     sp.add_argument("--dry-run", action="store_true", help="只预览将新增和更新的内容，不写入")
     sp.add_argument("--json", action="store_true")
+    sp.add_argument(
+        "--demo", action="store_true", help="同时导入演示包（演示账号，密码公开，仅用于演示数据库）"
+    )
     sp = add(cs, "export", cmd_content_export, "把数据库中的内容导出为内容包文件夹 PATH")
     sp.add_argument("path", metavar="PATH")
     sp = add(cs, "stats", cmd_content_stats, "各类内容的数量")

@@ -12,7 +12,6 @@ with qtbot. ``finished(code)`` asks the application to exit with ``code``.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future
 from dataclasses import dataclass
 
 from cstrainer.gui import errors
@@ -39,6 +38,7 @@ class Opened:
     services: Services
     needs_first_manager: bool
     seed_problem: str | None = None
+    dictionary_terms: tuple[str, ...] = ()
 
 
 def open_services(db_url: str | None) -> Opened:
@@ -57,31 +57,26 @@ def open_services(db_url: str | None) -> Opened:
         except ServiceError as exc:
             log.warning("could not seed the new database: %s", exc)
             seed_problem = str(exc)
-        return Opened(services, services.users.needs_first_manager(), seed_problem)
+        terms = tuple(services.content.dictionary_terms())
+        return Opened(services, services.users.needs_first_manager(), seed_problem, terms)
     except BaseException:
         services.close()
         raise
 
 
-def warm_up_text(task: Task) -> None:
-    """Load jieba's dictionary in the background so the first grading does not stall."""
-    try:
-        from cstrainer import text
-    except ImportError:
-        return
-    warm_up = getattr(text, "warm_up_in_background", None)
-    if warm_up is None:  # the text package predates warm-up: nothing to do
-        log.debug("cstrainer.text has no warm_up_in_background; skipping")
-        return
-    future = warm_up()
-    if isinstance(future, Future):  # it loads on its own thread; wait here, politely cancellable
-        while not future.done():
-            task.check_cancelled()
-            try:
-                future.result(timeout=0.2)
-            except TimeoutError:
-                continue
-        future.result()
+def warm_up_text(task: Task, terms: tuple[str, ...]) -> None:
+    """Teach jieba the content's own words, then load its dictionary so grading never stalls."""
+    from cstrainer import text
+
+    text.add_terms(terms)
+    future = text.warm_up_in_background()
+    while not future.done():  # it loads on its own thread; wait here, politely cancellable
+        task.check_cancelled()
+        try:
+            future.result(timeout=0.2)
+        except TimeoutError:
+            continue
+    future.result()
 
 
 class AppFlow(QObject):
@@ -136,6 +131,7 @@ class AppFlow(QObject):
         log.info("opened %s", opened.services.describe())
         self.runner.pool(
             warm_up_text,
+            opened.dictionary_terms,
             pass_task=True,
             name="text warm-up",
             on_error=lambda exc: log.warning("text warm-up failed: %s", exc),

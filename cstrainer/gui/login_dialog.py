@@ -24,8 +24,7 @@ class LoginOutcome:
 def log_in(services: Services, login: str, password: str) -> LoginOutcome:
     """Runs on the database thread."""
     actor = services.auth.login(login, password, source="gui")
-    me = services.users.get(actor, actor.login)
-    return LoginOutcome(actor, me.must_change_password)
+    return LoginOutcome(actor, actor.must_change_password)
 
 
 class LoginDialog(FormDialog):

@@ -18,6 +18,7 @@ class Actor:
     role: Role
     team_id: int | None = None
     brand_keys: frozenset[str] = field(default_factory=frozenset)
+    must_change_password: bool = False  # after a reset by a manager: ask for an own password
 
     @property
     def is_system(self) -> bool:

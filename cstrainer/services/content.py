@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from cstrainer import paths
 from cstrainer.domain.accounts import Permission, Role
 from cstrainer.services import audit
-from cstrainer.services.actor import Actor
+from cstrainer.services.actor import SYSTEM, Actor
 from cstrainer.services.errors import ValidationFailed
 from cstrainer.services.passwords import hash_password
 from cstrainer.storage.database import Database
@@ -181,11 +181,15 @@ class ContentService:
         actor: Actor,
         sources: Iterable[Path],
         *,
-        include_demo: bool = True,
+        include_demo: bool = False,
         dry_run: bool = False,
         progress: Callable[[str], None] | None = None,
     ) -> ImportReport:
-        """Import content-pack files or folders; nothing is written unless all of it is valid."""
+        """Import content-pack files or folders; nothing is written unless all of it is valid.
+
+        Demo packs (the demo accounts with their published password) are skipped unless
+        ``include_demo`` is given, so importing a whole content folder never adds them by accident.
+        """
         from cstrainer.formats.content_pack import PackValidationError, load_packs
 
         actor.require(Permission.IMPORT_CONTENT)
@@ -253,19 +257,33 @@ class ContentService:
         if not dirs:
             log.warning("no shipped content found next to the program; starting empty")
             return None
-        system = Actor(None, "system", "系统", Role.MANAGER)
-        return self.import_paths(system, dirs, include_demo=include_demo)
+        return self.import_paths(SYSTEM, dirs, include_demo=include_demo)
 
-    def import_demo_users(self, actor: Actor) -> ImportReport:
-        """The documented demo accounts (one per role) from the shipped demo pack."""
+    def import_demo_users(self, actor: Actor, *, include_managers: bool = False) -> ImportReport:
+        """The documented demo accounts from the shipped demo pack (password in the README).
+
+        The first-start dialog adds the trainee, agent and trainer only: a real database should
+        not get a manager account whose password is published.
+        """
+        from cstrainer.formats.content_pack import PackValidationError, load_packs
+
+        actor.require(Permission.MANAGE_USERS)
         demo_dirs = [d / "demo" for d in paths.shipped_content_dirs() if (d / "demo").is_dir()]
-        return self.import_paths(actor, demo_dirs, include_demo=True)
+        try:
+            packs = load_packs(demo_dirs, include_demo=True)
+        except PackValidationError as exc:
+            raise ValidationFailed("演示账号内容包有错误：", exc.errors) from exc
+        if not include_managers:
+            for pack in packs:
+                if pack.kind == "users":
+                    pack.items = [u for u in pack.items if getattr(u, "role", "") != Role.MANAGER.value]
+        return self.import_packs(actor, packs)
 
     # --- export ----------------------------------------------------------------------------------
 
     def export(self, actor: Actor, dest: Path) -> list[Path]:
         """Write every kind to ``dest/<kind>.yaml`` in the content-pack format (no passwords)."""
-        from cstrainer.formats.content_pack import KIND_ORDER, dump_pack
+        from cstrainer.formats.content_pack import KIND_ORDER, PackValidationError, dump_pack
 
         actor.require(Permission.EXPORT_CONTENT)
         dest = Path(dest)
@@ -277,7 +295,13 @@ class ContentService:
                 if not items:
                     continue
                 path = dest / f"{kind}.yaml"
-                dump_pack(kind, items, path)
+                try:
+                    dump_pack(kind, items, path)
+                except PackValidationError as exc:
+                    raise ValidationFailed(
+                        f"数据库中的{KIND_LABELS.get(kind, kind)}有不符合内容包格式的条目，未能导出：",
+                        exc.errors,
+                    ) from exc
                 written.append(path)
         return written
 

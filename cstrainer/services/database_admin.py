@@ -15,6 +15,7 @@ from cstrainer.storage.database import (
     open_database,
     restore_sqlite,
     sqlite_backup,
+    timestamp,
 )
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,7 @@ class DatabaseService:
         src = self._file()
         dest = Path(dest)
         if dest.is_dir():
-            from cstrainer.storage.database import _timestamp
-
-            dest = dest / f"{src.stem}-{_timestamp()}.sqlite"
+            dest = dest / f"{src.stem}-{timestamp()}.sqlite"
         if dest.resolve() == src.resolve():
             raise InvalidInput("备份文件不能是正在使用的数据库本身")
         sqlite_backup(src, dest)

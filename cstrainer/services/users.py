@@ -102,6 +102,7 @@ def actor_for(u: User) -> Actor:
         role=Role(u.role),
         team_id=u.team_id,
         brand_keys=frozenset(b.key for b in u.brands),
+        must_change_password=u.must_change_password,
     )
 
 

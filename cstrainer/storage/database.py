@@ -179,7 +179,7 @@ def _short(exc: BaseException) -> str:
 # --- backup and restore ------------------------------------------------------------------------
 
 
-def _timestamp() -> str:
+def timestamp() -> str:
     return datetime.now(UTC).astimezone().strftime("%Y%m%d-%H%M%S")
 
 
@@ -187,11 +187,11 @@ def make_backup_copy(db_file: Path, *, reason: str = "backup", dest_dir: Path | 
     """Copy a SQLite file (consistently, even while in use) next to the other backups."""
     dest_dir = dest_dir or paths.backup_dir()
     dest_dir.mkdir(parents=True, exist_ok=True)
-    dest = dest_dir / f"{db_file.stem}-{_timestamp()}-{reason}.sqlite"
+    dest = dest_dir / f"{db_file.stem}-{timestamp()}-{reason}.sqlite"
     n = 1
     while dest.exists():
         n += 1
-        dest = dest_dir / f"{db_file.stem}-{_timestamp()}-{reason}-{n}.sqlite"
+        dest = dest_dir / f"{db_file.stem}-{timestamp()}-{reason}-{n}.sqlite"
     sqlite_backup(db_file, dest)
     return dest
 

@@ -50,8 +50,17 @@ def test_shipped_packs_seed_an_empty_database(services: Any) -> None:
     report = services.content.seed_if_empty()
     # THEN every kind of shipped content is there, but no demo accounts
     stats = services.content.stats()
-    for kind in ("brands", "teams", "products", "competitors", "handbook_entries", "questions", "exams",
-                 "scenarios", "phrases"):
+    for kind in (
+        "brands",
+        "teams",
+        "products",
+        "competitors",
+        "handbook_entries",
+        "questions",
+        "exams",
+        "scenarios",
+        "phrases",
+    ):
         assert stats[kind] > 0, kind
     assert stats["users"] == 0
     assert services.users.needs_first_manager()
@@ -64,8 +73,19 @@ def test_demo_accounts_import_and_log_in(services: Any) -> None:
     services.content.seed_if_empty()
     services.content.import_demo_users(SYSTEM)
     roles = {u.login: u.role for u in services.users.list(SYSTEM)}
-    assert roles == {"zhuguan": Role.MANAGER, "peixun": Role.TRAINER, "kefu": Role.AGENT, "xinren": Role.TRAINEE}
+    # the first-start dialog's demo accounts: no manager with a published password
+    assert roles == {"peixun": Role.TRAINER, "kefu": Role.AGENT, "xinren": Role.TRAINEE}
     assert services.auth.login("kefu", "demo1234").role is Role.AGENT
+    services.content.import_demo_users(SYSTEM, include_managers=True)
+    assert services.auth.login("zhuguan", "demo1234").role is Role.MANAGER
+
+
+def test_demo_packs_are_skipped_unless_asked_for(services: Any) -> None:
+    root = paths.project_root() / "scripts_library"
+    report = services.content.import_paths(SYSTEM, [root])
+    assert "users" not in report.kinds
+    report = services.content.import_paths(SYSTEM, [root / "demo"], include_demo=True)
+    assert len(report.kinds["users"].added) == 4
 
 
 def test_an_invalid_pack_imports_nothing_and_names_file_line_field(services: Any, tmp_path: Path) -> None:
@@ -85,7 +105,9 @@ def test_an_invalid_pack_imports_nothing_and_names_file_line_field(services: Any
     assert "b_products.yaml:8" in str(err.value)
 
 
-def test_a_database_error_midway_rolls_everything_back(services: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_database_error_midway_rolls_everything_back(
+    services: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write(tmp_path / "pack", "brands.yaml", BRANDS)
     from cstrainer.services.content import ContentService
 
@@ -95,7 +117,10 @@ def test_a_database_error_midway_rolls_everything_back(services: Any, tmp_path: 
         raise RuntimeError("disk full")
 
     monkeypatch.setattr(ContentService, "_upsert_team", boom)
-    write(tmp_path / "pack", "teams.yaml", """\
+    write(
+        tmp_path / "pack",
+        "teams.yaml",
+        """\
         schema_version: 1
         kind: teams
         items:
@@ -103,7 +128,8 @@ def test_a_database_error_midway_rolls_everything_back(services: Any, tmp_path: 
             name: 云朵售前组
             stage: 售前
             brands: [yunduo]
-        """)
+        """,
+    )
     with pytest.raises(RuntimeError):
         services.content.import_paths(SYSTEM, [tmp_path / "pack"])
     assert services.content.stats()["brands"] == 0
@@ -142,7 +168,9 @@ def test_reimport_updates_changed_items_and_bumps_version(services: Any, tmp_pat
         assert p.version == 2 and p.name.endswith("（新包装）")
 
 
-def test_export_then_import_into_a_new_database_is_identical(seeded: Any, services: Any, tmp_path: Path) -> None:
+def test_export_then_import_into_a_new_database_is_identical(
+    seeded: Any, services: Any, tmp_path: Path
+) -> None:
     written = seeded.content.export(SYSTEM, tmp_path / "out")
     assert {p.name for p in written} >= {"brands.yaml", "products.yaml", "questions.yaml", "users.yaml"}
     assert "password" not in (tmp_path / "out" / "users.yaml").read_text(encoding="utf-8")
@@ -159,7 +187,9 @@ def test_pack_import_never_resets_an_existing_password(seeded: Any, tmp_path: Pa
     assert seeded.auth.login("kefu", "Changed-pw-99").login == "kefu"
 
 
-def test_trainee_cannot_import_or_export_and_trainer_cannot_import_accounts(seeded: Any, tmp_path: Path) -> None:
+def test_trainee_cannot_import_or_export_and_trainer_cannot_import_accounts(
+    seeded: Any, tmp_path: Path
+) -> None:
     trainee = seeded.auth.login("xinren", "demo1234")
     with pytest.raises(PermissionDenied):
         seeded.content.import_paths(trainee, [paths.project_root() / "scripts_library" / "brands.yaml"])
@@ -178,7 +208,9 @@ def test_dictionary_terms_come_from_content(seeded: Any) -> None:
     assert all(2 <= len(t) <= 12 for t in terms)
 
 
-def test_a_missing_shipped_content_folder_leaves_the_database_empty(services: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_missing_shipped_content_folder_leaves_the_database_empty(
+    services: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setattr(paths, "project_root", lambda: tmp_path)
     assert services.content.seed_if_empty() is None
     shutil.rmtree(tmp_path, ignore_errors=True)
