@@ -267,6 +267,209 @@ def cmd_content_stats(ctx: Context) -> int:
     return EXIT_OK
 
 
+def _print_errors(errors: Any) -> None:
+    for e in errors:
+        print(str(e), file=sys.stderr)
+
+
+def cmd_questions_import(ctx: Context) -> int:
+    a = ctx.args
+    path = Path(a.path)
+    if a.dry_run and a.json:
+        # Parse only: no database is opened or created, nothing is written.
+        from cstrainer.formats.question_io import read_questions
+        from cstrainer.formats.question_json import question_to_json
+
+        result = read_questions(path, format=a.format)
+        if result.errors:
+            print(f"错误：{path} 有 {len(result.errors)} 处错误：", file=sys.stderr)
+            _print_errors(result.errors)
+            return EXIT_FAILED
+        for w in result.warnings:
+            print(f"提示：{w}", file=sys.stderr)
+        _print_json([question_to_json(q) for q in result.questions])
+        return EXIT_OK
+    defaults = {"category": a.category, "brand": a.brand}
+    report = ctx.services.questions.import_file(
+        ctx.actor(), path, format=a.format, dry_run=a.dry_run, defaults=defaults
+    )
+    if a.json:
+        from cstrainer.formats.question_json import question_to_json
+
+        _print_json(
+            {
+                "dry_run": report.dry_run,
+                "added": report.added,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+                "warnings": report.warnings,
+                "questions": [question_to_json(q) for q in report.questions],
+            }
+        )
+    else:
+        for w in report.warnings:
+            print(f"提示：{w}", file=sys.stderr)
+        print(report.summary())
+    return EXIT_OK
+
+
+def cmd_questions_export(ctx: Context) -> int:
+    a = ctx.args
+    fmt = a.format
+    if fmt == "auto":
+        from cstrainer.formats.question_io import detect_format
+
+        fmt = detect_format(Path(a.path))
+    n = ctx.services.questions.export_file(
+        ctx.actor(), Path(a.path), format=fmt, include_retired=a.include_retired
+    )
+    print(f"已导出 {n} 道题到 {a.path}（{fmt}）")
+    return EXIT_OK
+
+
+def cmd_questions_template(ctx: Context) -> int:
+    from cstrainer.services.questions import QuestionBankService
+
+    path = QuestionBankService.write_template(Path(ctx.args.path))
+    print(f"已生成导入模板 {path}")
+    return EXIT_OK
+
+
+def cmd_questions_list(ctx: Context) -> int:
+    a = ctx.args
+    rows = ctx.services.questions.search(
+        ctx.actor(),
+        a.query or "",
+        category=a.category,
+        brand=a.brand,
+        type=a.type,
+        include_retired=a.include_retired,
+    )
+    if a.json:
+        _print_json(
+            [
+                {
+                    "key": r.key,
+                    "type": r.type.value,
+                    "stem": r.stem,
+                    "category": r.category,
+                    "brand": r.brand,
+                    "difficulty": r.difficulty,
+                    "tags": list(r.tags),
+                    "version": r.version,
+                    "retired": r.retired,
+                }
+                for r in rows
+            ]
+        )
+        return EXIT_OK
+    for r in rows:
+        stem = r.stem.replace("\n", " ")
+        print(f"{r.key:<24}{r.type.label:<8}{r.category:<10}{stem[:40]}")
+    print(f"共 {len(rows)} 题")
+    return EXIT_OK
+
+
+def cmd_questions_stats(ctx: Context) -> int:
+    stats = ctx.services.exams.item_stats(ctx.actor(), ctx.args.exam)
+    if ctx.args.json:
+        from cstrainer.services.exams import _jsonable
+
+        _print_json(_jsonable(stats))
+        return EXIT_OK
+    for st in stats:
+        flags = "、".join(st.flag_labels)
+        disc = "-" if st.discrimination is None else f"{st.discrimination:+.2f}"
+        print(f"{st.question_key:<24} 作答 {st.n:>4}  通过率 {st.facility:.2f}  区分度 {disc}  {flags}")
+    return EXIT_OK
+
+
+def cmd_exams_list(ctx: Context) -> int:
+    exams = ctx.services.exams.list_exams(ctx.actor())
+    if ctx.args.json:
+        from cstrainer.services.exams import _jsonable
+
+        _print_json(_jsonable(exams))
+        return EXIT_OK
+    for e in exams:
+        limit = f"{e.time_limit_minutes} 分钟" if e.time_limit_minutes else "不限时"
+        print(f"{e.key:<20}{e.title:<12}{e.question_count:>4} 题  {limit}  及格 {e.pass_mark:g}")
+    return EXIT_OK
+
+
+def cmd_exams_verify(ctx: Context) -> int:
+    info = ctx.services.exams.verify_certificate(ctx.args.code)
+    if info is None:
+        if ctx.args.json:
+            _print_json({"valid": False, "code": ctx.args.code})
+        print(f"错误：验证码 {ctx.args.code} 无效：没有这张证书", file=sys.stderr)
+        return EXIT_FAILED
+    if ctx.args.json:
+        _print_json(
+            {
+                "valid": True,
+                "code": info.code,
+                "name": info.display_name,
+                "login": info.login,
+                "exam": info.exam_title,
+                "score": info.percent,
+                "date": info.passed_at.isoformat(),
+            }
+        )
+    else:
+        print(
+            f"证书有效：{info.display_name}（{info.login}）于 {info.passed_at.astimezone():%Y-%m-%d} "
+            f"通过“{info.exam_title}”，成绩 {info.percent:g} 分"
+        )
+    return EXIT_OK
+
+
+def cmd_exams_certificate(ctx: Context) -> int:
+    path = ctx.services.exams.certificate_pdf(ctx.actor(), ctx.args.attempt, Path(ctx.args.path))
+    print(f"已生成证书 {path}")
+    return EXIT_OK
+
+
+def cmd_exams_results(ctx: Context) -> int:
+    actor = ctx.actor()
+    if ctx.args.exam:
+        results = ctx.services.exams.attempts_for_exam(actor, ctx.args.exam)
+    else:
+        if not ctx.args.login and actor.is_system:
+            raise CliError("请指定登录名或 --exam，例如 cstrainer exams results xinren")
+        results = ctx.services.exams.attempts(actor, ctx.args.login)
+    if ctx.args.json:
+        _print_json(
+            [
+                {
+                    "attempt": r.attempt_id,
+                    "exam": r.exam_key,
+                    "login": r.login,
+                    "status": r.status,
+                    "score": r.score,
+                    "max_score": r.max_score,
+                    "percent": r.percent,
+                    "passed": r.passed,
+                    "pending_review": r.pending_review,
+                    "submitted_at": r.submitted_at,
+                    "categories": {c.category: c.percent for c in r.categories},
+                    "certificate": r.certificate_code,
+                }
+                for r in results
+            ]
+        )
+        return EXIT_OK
+    from cstrainer.services.exams import STATUS_LABELS
+
+    for r in results:
+        verdict = "待复核" if r.passed is None else ("通过" if r.passed else "未通过")
+        print(
+            f"#{r.attempt_id:<5}{r.login:<12}{r.exam_title:<12}{r.percent:>6.1f} 分  {verdict}  "
+            f"{STATUS_LABELS.get(r.status, r.status)}"
+        )
+    return EXIT_OK
+
+
 # --- parser ------------------------------------------------------------------------------------
 
 
@@ -352,6 +555,56 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("path", metavar="PATH")
     sp = add(cs, "stats", cmd_content_stats, "各类内容的数量")
     sp.add_argument("--json", action="store_true")
+
+    qs_parser = sub.add_parser(
+        "questions",
+        help="题库：导入、导出、模板、列表、题目分析",
+        description="题库：导入、导出、模板、列表、题目分析",
+    )
+    qs = qs_parser.add_subparsers(dest="questions_command", metavar="ACTION", required=True)
+    formats = ["auto", "xlsx", "csv", "gift", "aiken", "yaml"]
+    sp = add(qs, "import", cmd_questions_import, "导入题目（xlsx、CSV、GIFT、Aiken、YAML；全部有效才写入）")
+    sp.add_argument("path", metavar="PATH")
+    sp.add_argument("--format", choices=formats, default="auto")
+    sp.add_argument(
+        "--dry-run", action="store_true", help="只解析和预览，不写入（配合 --json 时不打开数据库）"
+    )
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--category", help="没有写分类的题目使用此分类")
+    sp.add_argument("--brand", help="没有写品牌的题目使用此品牌")
+    sp = add(qs, "export", cmd_questions_export, "导出题库")
+    sp.add_argument("path", metavar="PATH")
+    sp.add_argument("--format", choices=formats, default="auto", help="默认按文件扩展名")
+    sp.add_argument("--include-retired", action="store_true", help="包括已停用的题目")
+    sp = add(qs, "template", cmd_questions_template, "生成 xlsx 导入模板")
+    sp.add_argument("path", metavar="PATH")
+    sp = add(qs, "list", cmd_questions_list, "列出或搜索题目")
+    sp.add_argument("query", nargs="?", help="搜索词（按词匹配题干、选项、解析、标签）")
+    sp.add_argument("--category")
+    sp.add_argument("--brand")
+    sp.add_argument("--type")
+    sp.add_argument("--include-retired", action="store_true")
+    sp.add_argument("--json", action="store_true")
+    sp = add(qs, "stats", cmd_questions_stats, "题目分析：通过率、区分度、选项分布")
+    sp.add_argument("--exam", help="只统计这份试卷")
+    sp.add_argument("--json", action="store_true")
+
+    ex_parser = sub.add_parser(
+        "exams", help="考试：列表、成绩、证书验证", description="考试：列表、成绩、证书验证"
+    )
+    ex = ex_parser.add_subparsers(dest="exams_command", metavar="ACTION", required=True)
+    sp = add(ex, "list", cmd_exams_list, "列出试卷")
+    sp.add_argument("--json", action="store_true")
+    sp = add(ex, "results", cmd_exams_results, "某人的考试成绩，或某份试卷的全部成绩")
+    sp.add_argument("login", nargs="?", metavar="LOGIN")
+    sp.add_argument("--exam", help="试卷编号")
+    sp.add_argument("--json", action="store_true")
+    sp = add(ex, "verify", cmd_exams_verify, "验证合格证书的验证码")
+    sp.add_argument("code", metavar="CODE")
+    sp.add_argument("--json", action="store_true")
+    sp = add(ex, "certificate", cmd_exams_certificate, "导出某次通过考试的 PDF 证书")
+    sp.add_argument("attempt", metavar="ATTEMPT_ID", type=int)
+    sp.add_argument("path", metavar="PATH")
     return p
 
 

@@ -37,6 +37,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal, TypeVar, get_args
 
@@ -55,6 +56,7 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from cstrainer.domain.questions import count_blanks as _count_blanks
 from cstrainer.formats.yaml_lines import PathKey, Position, PositionMap, YamlPath, YamlSyntaxError
 from cstrainer.formats.yaml_lines import load_with_positions as _load_yaml
 
@@ -132,10 +134,14 @@ KIND_LABELS: dict[str, str] = {
 Platform = Literal["tmall", "taobao", "jd", "douyin"]
 TeamStage = Literal["售前", "售中", "售后", "综合", "质检"]
 Role = Literal["trainee", "agent", "trainer", "manager"]
-QuestionType = Literal["single", "multiple", "truefalse", "fill", "numeric", "short", "reply"]
-QuestionCategory = Literal[
-    "产品知识", "平台规则", "服务技巧-售前", "服务技巧-售中", "服务技巧-售后", "竞品知识", "企业文化"
+QuestionType = Literal[
+    "single", "multiple", "truefalse", "fill", "numeric", "short", "reply", "matching", "essay", "description"
 ]
+#: The categories trainers commonly use; a team may add its own (any short text is accepted).
+QUESTION_CATEGORIES: tuple[str, ...] = (
+    "产品知识", "平台规则", "服务技巧-售前", "服务技巧-售中", "服务技巧-售后", "竞品知识", "企业文化"
+)
+QuestionCategory = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 ExamPurpose = Literal["入职考试", "上岗检测", "专项"]
 ScenarioStage = Literal["售前", "售中", "售后"]
 Persona = Literal["爽快型", "犹豫型", "逗比型", "深沉型", "可爱型", "急躁型", "愤怒型", "砍价型"]
@@ -150,18 +156,17 @@ OUTCOME_PREFIX = "end:"
 #: Placeholders a phrase text may contain; the phrase sender fills them in.
 PLACEHOLDERS: tuple[str, ...] = ("顾客昵称", "商品名", "订单号")
 
-#: A fill-in-the-blank question marks each blank with exactly four underscores.
+#: How packs write a blank in a fill-in-the-blank stem (any run of three or more underscores is one).
 FILL_BLANK = "____"
 
 _SLUG_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 _SHORTCUT_PATTERN = r"^[a-z0-9]+$"
-_UNDERSCORE_RUN = re.compile(r"_+")
 _PLACEHOLDER_RE = re.compile(r"\{([^{}\n]*)\}")
 
 
 def count_blanks(stem: str) -> int:
-    """Number of blanks (``____``) in a fill-in-the-blank stem."""
-    return sum(1 for run in _UNDERSCORE_RUN.findall(stem) if len(run) == len(FILL_BLANK))
+    """Number of blanks in a fill-in-the-blank stem: runs of three or more underscores."""
+    return _count_blanks(stem)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,18 +385,68 @@ class HandbookEntry(PackItem):
     tags: UniqueTexts = Field(default_factory=list)
 
 
+#: GIFT's percentage credit of an option or answer (negative marks penalise a wrong pick).
+GiftWeight = Annotated[Num, Field(ge=-100, le=100)]
+#: How a stem is written; ``None`` in a pack means plain text.
+StemFormat = Literal["plain", "markdown", "html", "moodle"]
+
+
+def _valid_regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise _fail(f"正则表达式有误：{exc}") from None
+    return value
+
+
 class Option(_Model):
+    """A choice. ``weight`` is GIFT's percentage credit (-100..100); leave it out unless an
+    option earns partial credit (or a penalty)."""
+
     text: Text
     correct: Bool = False
+    weight: GiftWeight | None = None
     feedback: str | None = None
 
 
 class KeyPoint(_Model):
-    """A point a free answer must make; any synonym counts. Weights are relative."""
+    """A point a free answer must make; any synonym (jieba tokens) or regex counts. Weights are
+    relative."""
 
-    synonyms: Annotated[list[Text], Field(min_length=1)]
+    id: Slug | None = None
+    synonyms: list[Text] = Field(default_factory=list)
     weight: Weight = 1.0
+    regexes: list[Annotated[Text, AfterValidator(_valid_regex)]] = Field(default_factory=list)
     feedback: str | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> KeyPoint:
+        if not self.synonyms and not self.regexes:
+            raise _fail("至少写一个同义词（synonyms）或正则（regexes）", "synonyms")
+        return self
+
+
+def _check_key_points(points: list[KeyPoint], name: str = "key_points") -> None:
+    ids = [point.id for point in points]
+    for index, point_id in enumerate(ids):
+        if point_id is not None and point_id in ids[:index]:
+            raise _fail(f"重复的要点 id：{point_id}", name, index, "id")
+
+
+def _check_numeric_form(
+    value: float | None, tolerance: float | None, low: float | None, high: float | None
+) -> None:
+    exact = value is not None
+    ranged = low is not None or high is not None
+    if exact == ranged:
+        raise _fail("请写 value（可加 tolerance）或 min + max，二者选一")
+    if ranged:
+        if low is None or high is None:
+            raise _fail("min 和 max 要同时给出")
+        if tolerance is not None:
+            raise _fail("tolerance 只能和 value 一起用", "tolerance")
+        if low > high:
+            raise _fail("必须小于等于 max", "min")
 
 
 class NumericAnswer(_Model):
@@ -404,31 +459,65 @@ class NumericAnswer(_Model):
 
     @model_validator(mode="after")
     def _one_form(self) -> NumericAnswer:
-        exact = self.value is not None
-        ranged = self.min is not None or self.max is not None
-        if exact == ranged:
-            raise _fail("请写 value（可加 tolerance）或 min + max，二者选一")
-        if ranged:
-            if self.min is None or self.max is None:
-                raise _fail("min 和 max 要同时给出")
-            if self.tolerance is not None:
-                raise _fail("tolerance 只能和 value 一起用", "tolerance")
-            if self.min > self.max:
-                raise _fail("必须小于等于 max", "min")
+        _check_numeric_form(self.value, self.tolerance, self.min, self.max)
         return self
+
+
+class NumericChoice(_Model):
+    """One of several numeric answers (GIFT ``{#=12:1#对 =%50%12:3#接近}``): ``value`` ±
+    ``tolerance`` or ``min``..``max``, or ``other: true`` for "any other number" (GIFT's ``~#…``,
+    usually with weight 0 and a feedback). ``weight`` is the credit in percent (default 100)."""
+
+    value: Num | None = None
+    tolerance: Annotated[Num, Field(ge=0)] | None = None
+    min: Num | None = None
+    max: Num | None = None
+    other: Bool = False
+    weight: GiftWeight | None = None
+    feedback: str | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> NumericChoice:
+        if self.other:
+            if any(v is not None for v in (self.value, self.tolerance, self.min, self.max)):
+                raise _fail("other: true 表示“其他任何数字”，不能再写 value / tolerance / min / max", "other")
+            return self
+        _check_numeric_form(self.value, self.tolerance, self.min, self.max)
+        return self
+
+
+class AcceptedAnswer(_Model):
+    """A short answer accepted as written (after normalisation); ``weight`` in percent
+    (default 100)."""
+
+    text: Text
+    weight: GiftWeight | None = None
+    feedback: str | None = None
+
+
+class MatchPair(_Model):
+    """A left-hand item and the right-hand item it matches. An empty ``left`` adds ``right`` as
+    an extra (wrong) choice on the right-hand side."""
+
+    left: str = ""
+    right: Text
 
 
 class QuestionBase(PackItem):
     kind: ClassVar[str] = "questions"
-    dump_tail: ClassVar[tuple[str, ...]] = ("explanation", "handbook", "tags")
+    dump_tail: ClassVar[tuple[str, ...]] = ("explanation", "handbook", "products", "author", "tags")
     key: Slug
     type: QuestionType
+    title: str = ""
     brand: Slug | None = None
     category: QuestionCategory
     difficulty: Difficulty
+    stem_format: StemFormat | None = None  # None: plain text
     stem: Text
     explanation: str = ""
     handbook: Slug | None = None
+    products: UniqueSlugs = Field(default_factory=list)  # the products the question is about
+    author: str = ""
     tags: UniqueTexts = Field(default_factory=list)
 
 
@@ -466,35 +555,68 @@ class MultipleChoice(QuestionBase):
 
 
 class TrueFalse(QuestionBase):
+    """``true_feedback`` is shown to whoever answers 对 (true), ``false_feedback`` to whoever
+    answers 错 (false), whichever is right."""
+
     type: Literal["truefalse"]
     answer: Bool
+    true_feedback: str = ""
+    false_feedback: str = ""
 
 
 class FillIn(QuestionBase):
-    """Each ``____`` in the stem is a blank; ``blanks[i]`` lists accepted answers for blank i."""
+    """Each run of three or more underscores (``____``) in the stem is a blank; ``blanks[i]``
+    lists the accepted answers for blank i. A stem without any blank has one answer box after
+    it (then ``blanks`` has exactly one group)."""
 
     type: Literal["fill"]
     blanks: Annotated[list[Annotated[list[Text], Field(min_length=1)]], Field(min_length=1)]
 
     @model_validator(mode="after")
     def _check(self) -> FillIn:
-        odd = [run for run in _UNDERSCORE_RUN.findall(self.stem) if len(run) != len(FILL_BLANK)]
-        if odd:
-            raise _fail(f"填空处请用 4 个下划线 {FILL_BLANK}（发现 {len(odd[0])} 个连续下划线）", "stem")
         found = count_blanks(self.stem)
-        if found != len(self.blanks):
-            raise _fail(f"题干有 {found} 个空（{FILL_BLANK}），blanks 有 {len(self.blanks)} 组答案", "blanks")
+        if found != len(self.blanks) and not (found == 0 and len(self.blanks) == 1):
+            raise _fail(
+                f"题干有 {found} 个空（3 个或更多下划线，如 {FILL_BLANK}），blanks 有 {len(self.blanks)} 组答案",
+                "blanks",
+            )
         return self
 
 
 class Numeric(QuestionBase):
+    """One answer (``answer``), or several with credits and feedback (``answers``)."""
+
     type: Literal["numeric"]
-    answer: NumericAnswer
+    answer: NumericAnswer | None = None
+    answers: list[NumericChoice] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> Numeric:
+        if (self.answer is None) == (not self.answers):
+            raise _fail("数值题请写 answer（一个答案）或 answers（多个答案，可带权重），二者选一", "answer")
+        if self.answers and not any((a.weight if a.weight is not None else 100) > 0 for a in self.answers):
+            raise _fail("answers 里至少要有一个得分（weight 大于 0）的答案", "answers")
+        return self
 
 
 class ShortAnswer(QuestionBase):
+    """Graded on key points (``key_points``, matched on jieba tokens; a trainer confirms) and/or
+    on answers accepted as written (``accepted``, graded at once)."""
+
     type: Literal["short"]
-    key_points: Annotated[list[KeyPoint], Field(min_length=1)]
+    key_points: list[KeyPoint] = Field(default_factory=list)
+    accepted: list[AcceptedAnswer] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> ShortAnswer:
+        if not self.key_points and not self.accepted:
+            raise _fail(
+                "简答题要写 key_points（按要点给分）或 accepted（按原文判对），至少一项", "key_points"
+            )
+        _check_key_points(self.key_points)
+        if self.accepted and not any((a.weight if a.weight is not None else 100) > 0 for a in self.accepted):
+            raise _fail("accepted 里至少要有一个得分（weight 大于 0）的答案", "accepted")
+        return self
 
 
 class ReplyQuestion(QuestionBase):
@@ -503,8 +625,59 @@ class ReplyQuestion(QuestionBase):
     type: Literal["reply"]
     key_points: Annotated[list[KeyPoint], Field(min_length=1)]
 
+    @model_validator(mode="after")
+    def _check(self) -> ReplyQuestion:
+        _check_key_points(self.key_points)
+        return self
 
-Question = SingleChoice | MultipleChoice | TrueFalse | FillIn | Numeric | ShortAnswer | ReplyQuestion
+
+class Matching(QuestionBase):
+    """Match each left-hand item with its right-hand item."""
+
+    type: Literal["matching"]
+    pairs: Annotated[list[MatchPair], Field(min_length=2)]
+
+    @model_validator(mode="after")
+    def _check(self) -> Matching:
+        lefts = [pair.left.strip() for pair in self.pairs]
+        if sum(1 for left in lefts if left) < 2:
+            raise _fail("匹配题至少要有 2 组带左侧内容的配对", "pairs")
+        for index, left in enumerate(lefts):
+            if left and left in lefts[:index]:
+                raise _fail(f"重复的左侧内容：{left}", "pairs", index, "left")
+        return self
+
+
+class Essay(QuestionBase):
+    """A free answer a trainer grades; ``key_points`` are only a grading suggestion."""
+
+    type: Literal["essay"]
+    key_points: list[KeyPoint] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _check(self) -> Essay:
+        _check_key_points(self.key_points)
+        return self
+
+
+class Description(QuestionBase):
+    """Text shown between questions (instructions, a case to read); not scored."""
+
+    type: Literal["description"]
+
+
+Question = (
+    SingleChoice
+    | MultipleChoice
+    | TrueFalse
+    | FillIn
+    | Numeric
+    | ShortAnswer
+    | ReplyQuestion
+    | Matching
+    | Essay
+    | Description
+)
 
 QUESTION_MODELS: dict[str, type[QuestionBase]] = {
     "single": SingleChoice,
@@ -514,6 +687,9 @@ QUESTION_MODELS: dict[str, type[QuestionBase]] = {
     "numeric": Numeric,
     "short": ShortAnswer,
     "reply": ReplyQuestion,
+    "matching": Matching,
+    "essay": Essay,
+    "description": Description,
 }
 
 
@@ -523,6 +699,16 @@ class DrawRule(_Model):
     category: QuestionCategory
     difficulty: Difficulty | None = None
     count: PositiveInt
+    types: list[QuestionType] = Field(default_factory=list)  # empty: any type
+    brand: Slug | None = None  # only this brand's questions (and those for all brands)
+
+
+class ExamAssignment(_Model):
+    """Who may sit an exam: any listed role, team or person. Empty = everybody."""
+
+    roles: list[Literal["trainee", "agent", "trainer", "manager"]] = Field(default_factory=list)
+    teams: UniqueSlugs = Field(default_factory=list)
+    users: UniqueSlugs = Field(default_factory=list)
 
 
 class Exam(PackItem):
@@ -540,11 +726,19 @@ class Exam(PackItem):
     show_answers_after: Bool = True
     questions: UniqueSlugs = Field(default_factory=list)
     draw: list[DrawRule] = Field(default_factory=list)
+    # Points per question type (missing types use the defaults of cstrainer.domain.papers).
+    points: dict[QuestionType, Annotated[float, Field(ge=0)]] = Field(default_factory=dict)
+    max_focus_losses: PositiveInt | None = None  # leaving the exam window more often submits it
+    opens_at: datetime | None = None
+    closes_at: datetime | None = None
+    assign: ExamAssignment | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Exam:
         if bool(self.questions) == bool(self.draw):
             raise _fail("questions（固定题目）和 draw（抽题规则）必须且只能写一个")
+        if self.opens_at and self.closes_at and self.opens_at >= self.closes_at:
+            raise _fail("必须晚于 opens_at", "closes_at")
         return self
 
 
@@ -1073,6 +1267,8 @@ def _references(item: PackItem) -> Iterator[tuple[YamlPath, str, str]]:
             yield ("brand",), "brands", item.brand
         if item.handbook is not None:
             yield ("handbook",), "handbook", item.handbook
+        for i, key in enumerate(item.products):
+            yield ("products", i), "products", key
     elif isinstance(item, Exam):
         for i, key in enumerate(item.questions):
             yield ("questions", i), "questions", key
@@ -1092,7 +1288,8 @@ def validate_references(
     * keys are unique per kind across all packs (``login`` for users);
     * every referenced brand/team/product/handbook/question key exists among the packs, or in
       ``known`` (keys per kind that already exist elsewhere, e.g. in the database);
-    * a product used by a scenario or a handbook entry belongs to that item's brand;
+    * a product used by a scenario, a handbook entry or a question belongs to that item's brand
+      (a question without a brand may name any product);
     * a phrase shortcut is unique within its brand, and a brand's shortcut does not clash with a
       shared (brand-less) phrase, since an agent of that brand sees both.
     """
@@ -1129,6 +1326,17 @@ def validate_references(
                 if not exists(target, key):
                     errors.append(pack.error(index, path, f"引用的{KIND_LABELS[target]} {key!r} 不存在"))
             if isinstance(item, Scenario):
+                for i, key in enumerate(item.products):
+                    owner = brand_of_product(key)
+                    if owner is not None and owner != item.brand:
+                        errors.append(
+                            pack.error(
+                                index,
+                                ("products", i),
+                                f"商品 {key!r} 属于品牌 {owner!r}，不是 {item.brand!r}",
+                            )
+                        )
+            if isinstance(item, QuestionBase) and item.brand is not None:
                 for i, key in enumerate(item.products):
                     owner = brand_of_product(key)
                     if owner is not None and owner != item.brand:
@@ -1190,6 +1398,10 @@ def _plain(value: Any) -> Any:
         return item_to_dict(value)
     if isinstance(value, list):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, datetime):
+        return value.isoformat()  # JSON columns and YAML alike get an ISO 8601 string
     if isinstance(value, float) and math.isfinite(value) and value.is_integer() and abs(value) < 2**53:
         return int(value)  # 69.0 -> 69: prices read better without ".0"
     return value
@@ -1353,7 +1565,6 @@ PLATFORMS: tuple[str, ...] = get_args(Platform)
 TEAM_STAGES: tuple[str, ...] = get_args(TeamStage)
 ROLES: tuple[str, ...] = get_args(Role)
 QUESTION_TYPES: tuple[str, ...] = get_args(QuestionType)
-QUESTION_CATEGORIES: tuple[str, ...] = get_args(QuestionCategory)
 EXAM_PURPOSES: tuple[str, ...] = get_args(ExamPurpose)
 SCENARIO_STAGES: tuple[str, ...] = get_args(ScenarioStage)
 PERSONAS: tuple[str, ...] = get_args(Persona)

@@ -21,6 +21,8 @@ from cstrainer.services.errors import (
     ServiceError,
     ValidationFailed,
 )
+from cstrainer.services.exams import ExamService
+from cstrainer.services.questions import QuestionBankService
 from cstrainer.services.users import UserService
 from cstrainer.storage.database import Database, open_database
 
@@ -34,6 +36,8 @@ class Services:
         self.users = UserService(db)
         self.content = ContentService(db)
         self.audit = AuditService(db)
+        self.questions = QuestionBankService(db)
+        self.exams = ExamService(db)
         self.database = DatabaseService(self, db)
 
     @classmethod

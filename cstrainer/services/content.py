@@ -414,6 +414,8 @@ class ContentService:
         elif row.data != data or any(getattr(row, c) != v for c, v in columns.items()):
             for c, v in columns.items():
                 setattr(row, c, v)
+            if kind == "questions":
+                row.search_text = ""  # type: ignore[attr-defined]  # re-indexed on the next search
             row.data = data
             row.version += 1
             row.updated_by = actor.login

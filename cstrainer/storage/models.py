@@ -41,6 +41,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -207,6 +208,12 @@ class HandbookEntry(ContentMixin, Base):
 class Question(ContentMixin, Base):
     __tablename__ = "questions"
 
+    # Revision 0003: jieba search terms of stem, options, explanation and tags, space separated,
+    # so that full-text search is a LIKE per query word that works alike on SQLite and PostgreSQL.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    # The stem with spaces, punctuation, width and case folded away: same value = duplicate warning.
+    stem_fp: Mapped[str] = mapped_column(String(512), default="", index=True)
+
     type: Mapped[str] = mapped_column(String(16), index=True)
     stem: Mapped[str] = mapped_column(Text)
     brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id", ondelete="RESTRICT"), index=True)
@@ -241,7 +248,109 @@ class Phrase(ContentMixin, Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+# --- revision 0003: exams, attempts, the wrong-answer book --------------------------------------
+
+
+class QuestionVersion(Base):
+    """Every version of a question that was ever put on a paper, exactly as it was shown."""
+
+    __tablename__ = "question_versions"
+    __table_args__ = (UniqueConstraint("question_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attempt(Base):
+    """One person's sitting of one exam: a drawn paper, a clock, and the result."""
+
+    __tablename__ = "attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    exam_version: Mapped[int] = mapped_column(Integer, default=1)
+    seed: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # in_progress | reviewing | graded
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(index=True)
+    time_limit_seconds: Mapped[int | None] = mapped_column(Integer)
+    closes_at: Mapped[datetime | None] = mapped_column()
+    used_seconds: Mapped[float] = mapped_column(default=0.0)
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column()
+    focus_losses: Mapped[int] = mapped_column(Integer, default=0)
+    auto_submitted: Mapped[bool] = mapped_column(Boolean, default=False)
+    submit_reason: Mapped[str] = mapped_column(String(32), default="")
+    score: Mapped[float | None] = mapped_column()
+    max_score: Mapped[float | None] = mapped_column()
+    percent: Mapped[float | None] = mapped_column()
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    certificate_code: Mapped[str | None] = mapped_column(String(32), unique=True)
+
+
+class AttemptItem(Base):
+    """One question of an attempt's paper, the answer given, and its grade."""
+
+    __tablename__ = "attempt_items"
+    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="RESTRICT"), index=True)
+    question_version: Mapped[int] = mapped_column(Integer)
+    points: Mapped[float] = mapped_column(default=1.0)
+    option_order: Mapped[list[Any]] = mapped_column(default=list)
+    right_order: Mapped[list[Any]] = mapped_column(default=list)
+    response: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    answered_at: Mapped[datetime | None] = mapped_column()
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+    score: Mapped[float | None] = mapped_column()
+    auto_score: Mapped[float | None] = mapped_column()
+    correct: Mapped[bool | None] = mapped_column(Boolean)
+    needs_review: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    review_comment: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class WrongBookEntry(Base):
+    """A question a person got wrong, until it is answered right on two different days."""
+
+    __tablename__ = "wrong_book"
+    __table_args__ = (UniqueConstraint("user_id", "question_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    wrong_count: Mapped[int] = mapped_column(Integer, default=1)
+    first_wrong_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_wrong_at: Mapped[datetime] = mapped_column(default=utcnow)
+    right_days: Mapped[list[Any]] = mapped_column(default=list)  # ISO dates of right answers since
+
+
+class PracticeAnswer(Base):
+    """An answer given outside exams (wrong-book and weak-category practice)."""
+
+    __tablename__ = "practice_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id", ondelete="CASCADE"), index=True)
+    question_version: Mapped[int] = mapped_column(Integer)
+    response: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    fraction: Mapped[float] = mapped_column(default=0.0)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    answered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
 Index("ix_login_events_login_at", LoginEvent.login, LoginEvent.at)
+Index("ix_attempts_user_exam", Attempt.user_id, Attempt.exam_id)
+Index("ix_attempt_items_question_version", AttemptItem.question_id, AttemptItem.question_version)
 
 CONTENT_MODELS: dict[str, type[ContentMixin]] = {
     "products": Product,

@@ -1,0 +1,557 @@
+"""The question bank: browse, search, edit with versions, bulk changes, import and export.
+
+Editing a question that has been put on a paper creates a new version; the old version stays in
+``question_versions`` exactly as it was shown, so old attempts and their grades never change.
+Only trainers and managers may read full questions (with their answer keys) or change them.
+"""
+
+from __future__ import annotations
+
+import builtins
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from cstrainer.domain.accounts import Permission
+from cstrainer.domain.questions import Question, QuestionType
+from cstrainer.services import audit
+from cstrainer.services.actor import Actor
+from cstrainer.services.errors import InvalidInput, NotFound, ValidationFailed
+from cstrainer.storage.database import Database
+from cstrainer.storage.models import Brand, QuestionVersion
+from cstrainer.storage.models import Question as QuestionRow
+
+log = logging.getLogger(__name__)
+
+UNCATEGORISED = "未分类"  # imported questions whose file names no category
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    key: str
+    type: QuestionType
+    stem: str
+    category: str
+    brand: str | None
+    difficulty: int
+    tags: tuple[str, ...]
+    version: int
+    retired: bool
+    updated_at: datetime
+    updated_by: str
+
+
+@dataclass
+class SaveResult:
+    question: Question
+    created: bool
+    new_version: bool
+    duplicates: list[str] = field(default_factory=list)  # other questions with the same stem
+
+
+@dataclass
+class QuestionImportReport:
+    questions: list[Question]
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        head = "预览（未写入）" if self.dry_run else "已导入"
+        return (
+            f"{head}：共 {len(self.questions)} 题，新增 {len(self.added)}、更新 {len(self.updated)}、"
+            f"未变 {len(self.unchanged)}"
+        )
+
+
+def question_from_row(
+    row: QuestionRow, data: dict[str, Any] | None = None, version: int | None = None
+) -> Question:
+    from cstrainer.formats.question_pack import question_from_pack
+
+    q = question_from_pack({"key": row.key, **(data if data is not None else row.data)})
+    return q.with_changes(version=version if version is not None else row.version, retired=row.retired)
+
+
+def stem_fingerprint(stem: str) -> str:
+    """Stems that differ only in spaces, punctuation, width or case count as the same."""
+    from cstrainer.domain.normalize import normalize_answer
+
+    return normalize_answer(stem)
+
+
+def index_row(row: QuestionRow, q: Question) -> None:
+    """Fill the columns search and the duplicate check use."""
+    row.search_text = search_text_of(q)
+    row.stem_fp = stem_fingerprint(q.stem)[:512]
+
+
+def search_text_of(q: Question) -> str:
+    """The text a search matches: jieba's words (so 运费险 also finds 运费 and 险) and the whole
+    text lower-cased without spaces (so a query word is found even where jieba cut the stored
+    text differently, as in 承担退货运费 -> 承担 / 退 / 货运费)."""
+    from cstrainer import text
+
+    parts = [q.key, q.title, q.stem, q.explanation, " ".join(q.tags), q.category]
+    parts += [o.text for o in q.options]
+    parts += [a.text for a in q.accepted]
+    parts += [" ".join(k.synonyms) for k in q.key_points]
+    parts += [" / ".join(b) for b in q.blanks]
+    parts += [f"{p.left} {p.right}" for p in q.pairs]
+    joined = "\n".join(p for p in parts if p)
+    terms = text.search_terms(joined)
+    compact = "".join(joined.lower().split())
+    return " " + " ".join(dict.fromkeys(t.lower() for t in terms)) + " | " + compact + " "
+
+
+class QuestionBankService:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def search(
+        self,
+        actor: Actor,
+        query: str = "",
+        *,
+        category: str | None = None,
+        brand: str | None = None,
+        type: QuestionType | str | None = None,
+        difficulty: int | None = None,
+        tag: str | None = None,
+        include_retired: bool = False,
+        limit: int = 500,
+        offset: int = 0,
+    ) -> builtins.list[QuestionSummary]:
+        """Filter and full-text search the bank: the query is cut into words with jieba and every
+        word must occur in the stem, options, answers, explanation, tags or key."""
+        actor.require(Permission.EDIT_CONTENT)
+        with self._db.session() as s:
+            self._reindex_missing(s)
+            q = select(QuestionRow, Brand.key).outerjoin(Brand, QuestionRow.brand_id == Brand.id)
+            if not include_retired:
+                q = q.where(QuestionRow.retired.is_(False))
+            if category:
+                q = q.where(QuestionRow.category == category)
+            if brand == "":
+                q = q.where(QuestionRow.brand_id.is_(None))
+            elif brand:
+                q = q.where(Brand.key == brand)
+            if type:
+                q = q.where(QuestionRow.type == str(type))
+            if difficulty:
+                q = q.where(QuestionRow.difficulty == difficulty)
+            for word in self._query_words(query):
+                # Substring of the indexed words: jieba may cut the query and the text differently
+                # (加微信 / 微信), and a trainer expects to find both.
+                like = f"%{_escape_like(word)}%"
+                q = q.where(QuestionRow.search_text.like(like, escape="\\"))
+            q = q.order_by(QuestionRow.category, QuestionRow.key).offset(offset).limit(limit)
+            out = []
+            for row, brand_key in s.execute(q):
+                tags = tuple(row.data.get("tags", []) or [])
+                if tag and tag not in tags:
+                    continue
+                out.append(
+                    QuestionSummary(
+                        key=row.key,
+                        type=QuestionType(row.type),
+                        stem=row.stem,
+                        category=row.category,
+                        brand=brand_key,
+                        difficulty=row.difficulty,
+                        tags=tags,
+                        version=row.version,
+                        retired=row.retired,
+                        updated_at=row.updated_at,
+                        updated_by=row.updated_by,
+                    )
+                )
+            return out
+
+    @staticmethod
+    def _query_words(query: str) -> builtins.list[str]:
+        query = query.strip()
+        if not query:
+            return []
+        from cstrainer import text
+
+        words = [w.lower() for w in text.words(query) if w.strip() and any(ch.isalnum() for ch in w)]
+        return list(dict.fromkeys(words))
+
+    def get(self, actor: Actor, key: str) -> Question:
+        """The whole question with its answer key (trainers and managers only)."""
+        actor.require(Permission.EDIT_CONTENT)
+        with self._db.session() as s:
+            return question_from_row(self._row(s, key))
+
+    def versions(self, actor: Actor, key: str) -> builtins.list[Question]:
+        """Every version that was put on a paper, oldest first, plus the current one."""
+        actor.require(Permission.EDIT_CONTENT)
+        with self._db.session() as s:
+            row = self._row(s, key)
+            old = s.scalars(
+                select(QuestionVersion)
+                .where(QuestionVersion.question_id == row.id)
+                .order_by(QuestionVersion.version)
+            ).all()
+            out = [question_from_row(row, v.data, v.version) for v in old if v.version != row.version]
+            out.append(question_from_row(row))
+            return out
+
+    def categories(self) -> builtins.list[str]:
+        from cstrainer.domain.questions import CATEGORIES
+
+        with self._db.session() as s:
+            used = set(s.scalars(select(QuestionRow.category).distinct()))
+        return list(CATEGORIES) + sorted(used - set(CATEGORIES))
+
+    def tags(self) -> builtins.list[str]:
+        with self._db.session() as s:
+            found: set[str] = set()
+            for data in s.scalars(select(QuestionRow.data)):
+                found.update(data.get("tags", []) or [])
+        return sorted(found)
+
+    def duplicates_of(self, stem: str, *, exclude_key: str | None = None) -> builtins.list[str]:
+        """Keys of questions whose stem is the same once spaces, punctuation and case are ignored."""
+        fp = stem_fingerprint(stem)
+        if not fp:
+            return []
+        with self._db.session() as s:
+            return self._duplicates(s, fp, exclude_key)
+
+    @staticmethod
+    def _duplicates(s: Session, fp: str, exclude_key: str | None) -> builtins.list[str]:
+        QuestionBankService._reindex_missing(s)
+        q = select(QuestionRow.key).where(QuestionRow.stem_fp == fp[:512], QuestionRow.retired.is_(False))
+        return [k for k in s.scalars(q.order_by(QuestionRow.key)) if k != exclude_key]
+
+    # --- writing ---------------------------------------------------------------------------------
+
+    def save(self, actor: Actor, question: Question, *, expected_version: int | None = None) -> SaveResult:
+        """Create or update a question. An update of a question already used on a paper makes a
+        new version. ``expected_version`` guards against overwriting someone else's edit."""
+        actor.require(Permission.EDIT_CONTENT)
+        from cstrainer.formats.content_pack import validate_item
+        from cstrainer.formats.question_pack import question_to_pack
+
+        data = question_to_pack(question)
+        item, problems = validate_item("questions", data)
+        if item is None or problems:
+            raise ValidationFailed(
+                "题目内容不完整：", [f"{'.'.join(map(str, p))}: {m}" for p, m, _ in problems]
+            )
+        with self._db.session() as s:
+            row = s.scalar(select(QuestionRow).where(QuestionRow.key == question.key))
+            brand_id = self._brand_id(s, question.brand)
+            body = {k: v for k, v in data.items() if k != "key"}
+            duplicates = self._duplicates(s, stem_fingerprint(question.stem), question.key)
+            if row is None:
+                row = QuestionRow(
+                    key=question.key,
+                    version=1,
+                    updated_by=actor.login,
+                    data=body,
+                    retired=False,
+                    **self._columns(question, brand_id),
+                )
+                index_row(row, question)
+                s.add(row)
+                s.flush()
+                audit.record(s, actor, "question.create", "question", question.key)
+                return SaveResult(question_from_row(row), True, False, duplicates)
+            if expected_version is not None and row.version != expected_version:
+                raise InvalidInput(
+                    f"题目 {question.key} 已被 {row.updated_by} 修改为第 {row.version} 版（你编辑的是第 "
+                    f"{expected_version} 版）：请重新打开后再改",
+                    "version",
+                )
+            if body == row.data and self._columns(question, brand_id) == self._columns_of(row):
+                return SaveResult(question_from_row(row), False, False, duplicates)
+            used = s.scalar(
+                select(func.count())
+                .select_from(QuestionVersion)
+                .where(QuestionVersion.question_id == row.id, QuestionVersion.version == row.version)
+            )
+            new_version = bool(used)
+            if new_version:
+                row.version += 1
+            row.data = body
+            for k, v in self._columns(question, brand_id).items():
+                setattr(row, k, v)
+            index_row(row, question)
+            row.updated_by = actor.login
+            s.flush()
+            audit.record(s, actor, "question.edit", "question", question.key, version=row.version)
+            return SaveResult(question_from_row(row), False, new_version, duplicates)
+
+    def bulk_update(
+        self,
+        actor: Actor,
+        keys: Iterable[str],
+        *,
+        add_tags: Sequence[str] = (),
+        remove_tags: Sequence[str] = (),
+        category: str | None = None,
+        brand: str | None = None,
+        clear_brand: bool = False,
+        retired: bool | None = None,
+    ) -> int:
+        """Tag, move (category / brand) or retire many questions at once; returns how many changed."""
+        actor.require(Permission.EDIT_CONTENT)
+        keys = list(dict.fromkeys(keys))
+        changed = 0
+        with self._db.session() as s:
+            rows = {r.key: r for r in s.scalars(select(QuestionRow).where(QuestionRow.key.in_(keys)))}
+            missing = [k for k in keys if k not in rows]
+            if missing:
+                raise NotFound(f"没有这些题目：{'、'.join(missing[:10])}")
+            brand_id = self._brand_id(s, brand) if brand else None
+            for row in rows.values():
+                q = question_from_row(row)
+                tags = [t for t in q.tags if t not in remove_tags]
+                tags += [t for t in add_tags if t not in tags]
+                new = q.with_changes(
+                    tags=tuple(tags),
+                    category=category or q.category,
+                    brand=None if clear_brand else (brand or q.brand),
+                )
+                from cstrainer.formats.question_pack import question_to_pack
+
+                body = {k: v for k, v in question_to_pack(new).items() if k != "key"}
+                touched = False
+                if body != row.data:
+                    row.data = body
+                    row.category = new.category
+                    row.brand_id = None if clear_brand else (brand_id if brand else row.brand_id)
+                    index_row(row, new)
+                    touched = True
+                if retired is not None and row.retired != retired:
+                    row.retired = retired
+                    touched = True
+                if touched:
+                    row.updated_by = actor.login
+                    changed += 1
+            audit.record(
+                s,
+                actor,
+                "question.bulk",
+                "question",
+                "",
+                keys=keys[:100],
+                add_tags=list(add_tags),
+                remove_tags=list(remove_tags),
+                category=category,
+                brand=brand,
+                retired=retired,
+            )
+        return changed
+
+    # --- import / export -------------------------------------------------------------------------
+
+    def import_file(
+        self,
+        actor: Actor,
+        path: Path,
+        *,
+        format: str = "auto",
+        dry_run: bool = False,
+        defaults: dict[str, Any] | None = None,
+        progress: Callable[[str], None] | None = None,
+    ) -> QuestionImportReport:
+        """Import questions from xlsx / CSV / GIFT / Aiken / YAML, all or nothing."""
+        actor.require(Permission.IMPORT_CONTENT)
+        from cstrainer.formats.question_io import read_questions
+
+        with self._db.session() as s:
+            brands = {}
+            for key, name in s.execute(select(Brand.key, Brand.name)):
+                brands[key] = key
+                brands[name] = key  # tables may name the brand (沁屿) instead of its key
+        result = read_questions(Path(path), format=format, brands=brands)
+        if result.errors:
+            raise ValidationFailed(
+                f"{Path(path).name} 有 {len(result.errors)} 处错误，未导入任何题目：", result.errors
+            )
+        questions = [self._apply_defaults(q, defaults or {}) for q in result.questions]
+        report = QuestionImportReport(
+            questions=questions, warnings=[str(w) for w in result.warnings], dry_run=dry_run
+        )
+        if dry_run:
+            with self._db.session() as s:
+                existing = {
+                    r.key: r
+                    for r in s.scalars(
+                        select(QuestionRow).where(QuestionRow.key.in_([q.key for q in questions]))
+                    )
+                }
+                for q in questions:
+                    self._classify(q, existing.get(q.key), report)
+            return report
+        with self._db.session() as s:
+            problems = []
+            for i, q in enumerate(questions):
+                try:
+                    self._brand_id(s, q.brand)
+                except InvalidInput as exc:
+                    problems.append(f"第 {i + 1} 题（{q.key}）：{exc}")
+            if problems:
+                raise ValidationFailed("导入的题目引用了不存在的品牌，未导入任何题目：", problems)
+        # One transaction for everything: a failure half way leaves the bank as it was.
+        with self._db.session() as s:
+            from cstrainer.formats.question_pack import question_to_pack
+
+            for i, q in enumerate(questions):
+                if progress and i % 50 == 0:
+                    progress(f"{i}/{len(questions)}")
+                row = s.scalar(select(QuestionRow).where(QuestionRow.key == q.key))
+                kind = self._classify(q, row, report)
+                body = {k: v for k, v in question_to_pack(q).items() if k != "key"}
+                brand_id = self._brand_id(s, q.brand)
+                if kind == "added":
+                    new = QuestionRow(
+                        key=q.key,
+                        version=1,
+                        updated_by=actor.login,
+                        data=body,
+                        retired=False,
+                        **self._columns(q, brand_id),
+                    )
+                    index_row(new, q)
+                    s.add(new)
+                elif kind == "updated":
+                    assert row is not None
+                    used = s.scalar(
+                        select(func.count())
+                        .select_from(QuestionVersion)
+                        .where(QuestionVersion.question_id == row.id, QuestionVersion.version == row.version)
+                    )
+                    if used:
+                        row.version += 1
+                    row.data = body
+                    for k, v in self._columns(q, brand_id).items():
+                        setattr(row, k, v)
+                    index_row(row, q)
+                    row.updated_by = actor.login
+                s.flush()
+            audit.record(
+                s,
+                actor,
+                "question.import",
+                "question",
+                str(path),
+                added=len(report.added),
+                updated=len(report.updated),
+            )
+        return report
+
+    @staticmethod
+    def _apply_defaults(q: Question, defaults: dict[str, Any]) -> Question:
+        """Fill what the file left empty (GIFT and Aiken have no brand, often no category)."""
+        changes = {k: v for k, v in defaults.items() if v and not getattr(q, k)}
+        if not (changes.get("category") or q.category):
+            changes["category"] = UNCATEGORISED
+        return q.with_changes(**changes) if changes else q
+
+    def _classify(self, q: Question, row: QuestionRow | None, report: QuestionImportReport) -> str:
+        from cstrainer.formats.question_pack import question_to_pack
+
+        if row is None:
+            report.added.append(q.key)
+            return "added"
+        body = {k: v for k, v in question_to_pack(q).items() if k != "key"}
+        if body == row.data:
+            report.unchanged.append(q.key)
+            return "unchanged"
+        report.updated.append(q.key)
+        return "updated"
+
+    def export_file(
+        self,
+        actor: Actor,
+        path: Path,
+        *,
+        format: str,
+        keys: Iterable[str] | None = None,
+        include_retired: bool = False,
+    ) -> int:
+        actor.require(Permission.EXPORT_CONTENT)
+        from cstrainer.formats.question_io import write_questions
+
+        with self._db.session() as s:
+            q = select(QuestionRow).order_by(QuestionRow.category, QuestionRow.key)
+            if keys is not None:
+                q = q.where(QuestionRow.key.in_(list(keys)))
+            if not include_retired:
+                q = q.where(QuestionRow.retired.is_(False))
+            questions = [question_from_row(r) for r in s.scalars(q)]
+        write_questions(questions, Path(path), format)
+        return len(questions)
+
+    @staticmethod
+    def write_template(path: Path) -> Path:
+        from cstrainer.formats.xlsx_questions import write_template
+
+        write_template(Path(path))
+        return Path(path)
+
+    # --- internals -------------------------------------------------------------------------------
+
+    @staticmethod
+    def _row(s: Session, key: str) -> QuestionRow:
+        row = s.scalar(select(QuestionRow).where(QuestionRow.key == key))
+        if row is None:
+            raise NotFound(f"没有编号为 {key} 的题目")
+        return row
+
+    @staticmethod
+    def _brand_id(s: Session, brand: str | None) -> int | None:
+        if not brand:
+            return None
+        bid = s.scalar(select(Brand.id).where(or_(Brand.key == brand, Brand.name == brand)))
+        if bid is None:
+            raise InvalidInput(f"没有品牌 {brand}", "brand")
+        return bid
+
+    @staticmethod
+    def _columns(q: Question, brand_id: int | None) -> dict[str, Any]:
+        return {
+            "type": q.type.value,
+            "stem": q.stem,
+            "brand_id": brand_id,
+            "category": q.category,
+            "difficulty": q.difficulty,
+        }
+
+    @staticmethod
+    def _columns_of(row: QuestionRow) -> dict[str, Any]:
+        return {
+            "type": row.type,
+            "stem": row.stem,
+            "brand_id": row.brand_id,
+            "category": row.category,
+            "difficulty": row.difficulty,
+        }
+
+    @staticmethod
+    def _reindex_missing(s: Session) -> None:
+        """Questions written by a content-pack import or an older version have no search text yet."""
+        rows = s.scalars(select(QuestionRow).where(QuestionRow.search_text == "")).all()
+        for row in rows:
+            index_row(row, question_from_row(row))
+        if rows:
+            s.flush()
+
+
+def _escape_like(word: str) -> str:
+    return word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
