@@ -272,3 +272,19 @@ def test_item_statistics_from_graded_attempts(world: dict[str, Any]) -> None:
     assert stats["t-tf"].facility == 0.0
     with pytest.raises(PermissionDenied):
         s.exams.item_stats(world["xinren"])
+
+
+def test_every_shipped_exam_can_be_taken_and_graded(seeded: Any) -> None:
+    # GIVEN the shipped bank and exams, and the demo trainee
+    me = seeded.auth.login("xinren", "demo1234")
+    exams = {e.key: e for e in seeded.exams.list_exams(me)}
+    assert {e.purpose for e in exams.values()} == {"入职考试", "上岗检测", "专项"}
+    assert any(e.title.startswith("售后专项") for e in exams.values())
+    for key in exams:
+        # WHEN the trainee sits it and hands in a blank paper
+        view = seeded.exams.start(me, key, seed=7)
+        assert len(view.items) == exams[key].question_count
+        result = seeded.exams.submit(me, view.attempt_id)
+        # THEN it is graded (zero) and fails
+        assert result.score == 0 and result.passed is False
+        assert {c.category for c in result.categories}
