@@ -342,6 +342,11 @@ class Pyttsx3Speaker:
 
         token = self._engine.connect("finished-utterance", on_finished)
         try:
+            # A stop() that arrived while espeak was idle leaves the driver's "stopping" flag set,
+            # and the next run loop would end at once with completed=False: clear it first.
+            driver = getattr(getattr(self._engine, "proxy", None), "_driver", None)
+            if driver is not None and getattr(driver, "_stopping", False) is True:
+                driver._stopping = False
             queue()
             try:
                 self._engine.runAndWait()
@@ -406,6 +411,13 @@ class Pyttsx3Speaker:
                 completed = self._run(
                     lambda: self._engine.save_to_file(text, str(partial)), self._time_budget(text, 0.2)
                 )
+                if completed is False and not self._cancel.is_set():
+                    # the engine reported an interruption nobody asked for: try once more
+                    log.info("speech engine interrupted without a stop request; rendering again")
+                    partial.unlink(missing_ok=True)
+                    completed = self._run(
+                        lambda: self._engine.save_to_file(text, str(partial)), self._time_budget(text, 0.2)
+                    )
                 if completed is False:
                     raise SpeechError("语音合成被中断")
                 if completed is None:
