@@ -18,6 +18,7 @@ from cstrainer.gui.qt import (
     QtMsgType,
     qInstallMessageHandler,
 )
+from cstrainer.gui.runtime_guards import GuiGarbageCollector, protect_singletons
 from cstrainer.gui.tasks import TaskRunner
 from cstrainer.logging_setup import setup_logging
 
@@ -84,6 +85,9 @@ def run(db_url: str | None = None, debug: bool = False) -> int:
         "cstrainer %s starting (log: %s, platform: %s)", cstrainer.__version__, log_file, app.platformName()
     )
     install_excepthook()
+    protect_singletons()
+    collector = GuiGarbageCollector(app)
+    collector.start()
     runner = TaskRunner()
     flow = AppFlow(runner, db_url)
     flow.finished.connect(app.exit)
@@ -96,5 +100,6 @@ def run(db_url: str | None = None, debug: bool = False) -> int:
         flow.close_services()
         uninstall_excepthook()
         qInstallMessageHandler(previous_handler)
+        collector.stop()
     log.info("cstrainer exiting with code %s", code)
     return int(code)

@@ -53,6 +53,18 @@ def _gui_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _gui_runtime_guards(qapp: Any) -> Iterator[None]:
+    """As in the app: garbage collection only on the GUI thread, None/True/False protected."""
+    from cstrainer.gui.runtime_guards import GuiGarbageCollector, protect_singletons
+
+    protect_singletons()
+    collector = GuiGarbageCollector()
+    collector.start()
+    yield
+    collector.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _qt_translations(qapp: Any) -> None:
     """As in the app: Qt's own buttons in Chinese (screenshots show what people see)."""
     from cstrainer.gui.i18n import install_translators

@@ -73,7 +73,7 @@ def test_first_start_to_main_window(
     # ... and then the main window, with the manager's pages
     qtbot.waitUntil(lambda: f.window is not None and f.window.isVisible(), timeout=10000)
     assert "管理" in f.window.page_titles()
-    assert isinstance(f.window.current_page(), AdminPage)
+    assert isinstance(f.window.show_page("admin"), AdminPage)
 
     # Logging out goes back to the login dialog; quitting from there ends the app with 0
     f.window.view.switch_user_action.trigger()
@@ -95,7 +95,7 @@ def test_existing_database_goes_straight_to_login(
     f.login_dialog.password_edit.setText(accounts.trainee[2])
     qtbot.mouseClick(f.login_dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: f.window is not None and f.window.isVisible(), timeout=10000)
-    assert f.window.page_titles() == ["我的账号"]
+    assert f.window.page_titles() == ["考试", "练习", "我的账号"]
     # closing the main window quits
     with qtbot.waitSignal(f.finished, timeout=2000) as blocker:
         f.window.close()
@@ -140,8 +140,16 @@ def test_run_starts_the_app_and_exits_with_the_flow_code(
             QTimer.singleShot(20, poll)
 
     QTimer.singleShot(0, poll)
-    QTimer.singleShot(20000, lambda: QApplication.exit(99))  # a safety net, never reached when all is well
-    code = gui_app.run(f"sqlite:///{tmp_path / 'run.sqlite'}", debug=False)
+    # a safety net, never reached when all is well; stopped afterwards so that it cannot end a
+    # later test's event loop
+    safety = QTimer()
+    safety.setSingleShot(True)
+    safety.timeout.connect(lambda: QApplication.exit(99))
+    safety.start(20000)
+    try:
+        code = gui_app.run(f"sqlite:///{tmp_path / 'run.sqlite'}", debug=False)
+    finally:
+        safety.stop()
     assert code == 0
     assert seen["font"] == (gui_app.cjk_font_family() or seen["font"])
     assert (tmp_path / "home" / "logs" / "cstrainer.log").is_file()

@@ -118,3 +118,30 @@ def test_the_log_file_has_no_passwords(restore_logging: None, tmp_path: Path) ->
     text = log_file.read_text(encoding="utf-8")
     assert "Secret-123" not in text and "Secret-456" not in text
     assert "password=***" in text
+
+
+def test_garbage_collection_runs_on_the_gui_thread_only(qtbot: Any) -> None:
+    import gc
+
+    from cstrainer.gui.runtime_guards import GuiGarbageCollector, protect_singletons
+
+    protect_singletons()
+    protect_singletons()  # idempotent
+    assert sys.getrefcount(None) > 1 << 39 or sys.version_info >= (3, 12)
+    # the session fixture already runs one collector: automatic collection is off
+    assert not gc.isenabled()
+    collector = GuiGarbageCollector()
+    collector.INTERVAL_MS = 10
+
+    class Cycle:
+        pass
+
+    def make_cycles() -> None:
+        for _ in range(5000):
+            a, b = Cycle(), Cycle()
+            a.other, b.other = b, a  # type: ignore[attr-defined]
+
+    make_cycles()
+    assert gc.get_count()[0] > gc.get_threshold()[0]
+    collector.check()
+    assert gc.get_count()[0] < gc.get_threshold()[0]

@@ -32,9 +32,10 @@ def test_a_manager_sees_admin_and_account(
     open_window: Any, accounts: Any, services: Any, screenshot: Any
 ) -> None:
     window = open_window(accounts.manager)
-    assert window.page_titles() == ["管理", "我的账号"]
+    assert window.page_titles() == ["考试", "题库", "试卷管理", "练习", "管理", "我的账号"]
+    assert window.current_key() == "exams"  # the first page in the navigation opens first
+    assert isinstance(window.show_page("admin"), AdminPage)
     assert window.current_key() == "admin"
-    assert isinstance(window.current_page(), AdminPage)
     assert window.view.title_label.text() == "管理"
     # status bar: who and which database
     assert window.view.user_label.text() == "张伟（主管）"
@@ -44,8 +45,9 @@ def test_a_manager_sees_admin_and_account(
 
 def test_a_trainee_does_not_see_admin(open_window: Any, accounts: Any) -> None:
     window = open_window(accounts.trainee)
-    assert window.page_titles() == ["我的账号"]
+    assert window.page_titles() == ["考试", "练习", "我的账号"]
     assert "admin" not in window.page_keys()
+    assert "question_bank" not in window.page_keys() and "exam_admin" not in window.page_keys()
     assert window.view.user_label.text() == "李小丽（新人）"
 
 
@@ -62,8 +64,9 @@ def test_switching_pages_and_the_account_page(
     assert page.view.role_value.text() == "主管"
     assert page.history_model.rowCount() >= 1  # the login of this test
     screenshot(window, "main_window_account")
-    # back to 管理: the same widget, not a new one
-    admin = window.page("admin")
+    # to 管理 and back: the same widget, not a new one
+    admin = window.show_page("admin")
+    window.show_page("account")
     assert window.show_page("admin") is admin
 
 
@@ -71,7 +74,7 @@ def test_a_trainee_sees_profile_team_and_brands(
     qtbot: Any, open_window: Any, accounts: Any, screenshot: Any
 ) -> None:
     window = open_window(accounts.trainee)
-    page = window.current_page()
+    page = window.show_page("account")
     assert isinstance(page, AccountPage)
     qtbot.waitUntil(lambda: page.me is not None, timeout=5000)
     assert page.view.team_value.text() == "沁屿售前组"
@@ -83,7 +86,7 @@ def test_change_own_password(
     qtbot: Any, open_window: Any, accounts: Any, services: Any, screenshot: Any
 ) -> None:
     window = open_window(accounts.trainee)
-    page = window.current_page()
+    page = window.show_page("account")
     assert isinstance(page, AccountPage)
     qtbot.mouseClick(page.view.change_password_button, Qt.MouseButton.LeftButton)
     dialog = page.password_dialog

@@ -9,6 +9,10 @@ from __future__ import annotations
 import importlib
 
 BUILTIN_PAGE_MODULES: tuple[str, ...] = (
+    "cstrainer.gui.pages.exams_page",
+    "cstrainer.gui.pages.practice_page",
+    "cstrainer.gui.pages.question_bank_page",
+    "cstrainer.gui.pages.exam_admin_page",
     "cstrainer.gui.pages.admin_page",
     "cstrainer.gui.pages.account_page",
 )

@@ -37,7 +37,11 @@ PageFactory = Callable[[PageContext], QWidget]
 # Where each module of the product sits in the navigation (later issues fill the gaps).
 ORDER: dict[str, int] = {
     "考试": 10,
+    "题库": 15,
+    "试卷管理": 16,
     "对话模拟": 20,
+    "场景编辑": 22,
+    "对话记录": 24,
     "产品手册": 30,
     "话术库": 40,
     "练习": 50,
