@@ -98,16 +98,16 @@ def may_view_person(
 ) -> bool:
     """Whether someone may read another person's records (results, login history ...).
 
-    Everyone sees their own; trainers see their own team; managers see everyone.
+    Everyone sees their own; trainers see their own team; managers see everyone. A trainer who
+    belongs to no team trains the whole department (the usual set-up of a small shop with one
+    trainer) and sees everyone's records, as a manager does.
     """
     if viewer_id is not None and viewer_id == person_id:
         return True
     if has_permission(viewer_role, Permission.VIEW_ALL_RESULTS):
         return True
-    return (
-        has_permission(viewer_role, Permission.VIEW_TEAM_RESULTS)
-        and viewer_team_id is not None
-        and viewer_team_id == person_team_id
+    return has_permission(viewer_role, Permission.VIEW_TEAM_RESULTS) and (
+        viewer_team_id is None or viewer_team_id == person_team_id
     )
 
 

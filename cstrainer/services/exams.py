@@ -358,8 +358,11 @@ class ExamService:
         open_one = next((a.id for a in attempts if a.status == IN_PROGRESS), None)
         best = max((a.percent for a in finished if a.percent is not None), default=None)
         passed: bool | None = None
-        if finished:
-            passed = any(a.passed for a in finished)
+        if any(a.passed for a in finished):
+            passed = True
+        elif finished and all(a.passed is False for a in finished):
+            passed = False
+        # else: nothing finished, or an attempt still waits for review and may yet pass (None)
         reason = self._why_not(actor, row, spec, now, assigned, len(attempts), open_one)
         count = len(spec.question_keys) or sum(r.count for r in spec.draw)
         return ExamSummary(

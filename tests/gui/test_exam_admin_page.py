@@ -57,7 +57,7 @@ def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         try:
             services.content.seed_if_empty()
             services.content.import_demo_users(SYSTEM)
-            # The demo trainer has no team, and trainers review the answers of their own team.
+            # A trainer with a team reviews only that team's answers (one without sees everyone).
             services.users.update(SYSTEM, "peixun", team_key="qingkuo-presale")
             for i in range(1, 6):
                 services.users.add(

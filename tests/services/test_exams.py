@@ -171,6 +171,9 @@ def test_full_marks_then_review_then_certificate(world: dict[str, Any], tmp_path
     objective = [i for i in result.items if not i.needs_review]
     assert all(i.score == i.points for i in objective), [(i.view.key, i.score, i.points) for i in objective]
     assert result.certificate_code is None
+    # the exam list does not call it failed while the reply waits for review
+    summary = next(e for e in s.exams.list_exams(me) if e.key == "exam-test")
+    assert summary.passed is None
     # the trainer reviews it
     queue = s.exams.review_queue(world["peixun"])
     assert [(r.login, r.question.key) for r in queue] == [("xinren", "t-reply")]
@@ -180,6 +183,7 @@ def test_full_marks_then_review_then_certificate(world: dict[str, Any], tmp_path
     final = s.exams.review(world["peixun"], queue[0].item_id, queue[0].points, "回复完整")
     assert final.status == "graded" and final.passed and final.percent == 100.0
     assert final.certificate_code
+    assert next(e for e in s.exams.list_exams(me) if e.key == "exam-test").passed is True
     info = s.exams.verify_certificate(final.certificate_code.lower())
     assert info is not None and info.display_name == "刘新人" and info.percent == 100.0
     assert s.exams.verify_certificate("NOTACODE00") is None
