@@ -221,8 +221,12 @@ class QuestionView:
     points: float = 1.0
 
 
-def view_of(q: Question, option_order: tuple[int, ...] | None = None, right_order: tuple[int, ...] | None = None,
-            points: float = 1.0) -> QuestionView:
+def view_of(
+    q: Question,
+    option_order: tuple[int, ...] | None = None,
+    right_order: tuple[int, ...] | None = None,
+    points: float = 1.0,
+) -> QuestionView:
     """The trainee's view of a question; the orders come from the attempt's shuffle."""
     order = option_order if option_order is not None else tuple(range(len(q.options)))
     rorder = right_order if right_order is not None else tuple(range(len(q.pairs)))

@@ -47,7 +47,9 @@ why:
    do not make it a sentence;
 3. *it is a list*: at least two separate bare keyword segments (pieces between separators -
    spaces, 、，；/ - that are nothing but key words, ignoring a leading 亲 or trailing 哦), or
-   three or more key points hit, or key words make up 90 % or more of the reply.
+   three or more key points hit with key words making up 75 % or more of the reply, or key
+   words making up 90 % or more of it. (A full sentence answering a refund request names
+   全额退款, 原路退回, 不用寄回 and 抱歉 at once and is not a list.)
 
 So "七天无理由 运费险 顺丰包邮", "亲 七天无理由 运费险 顺丰 哦" and a bare "七天无理由" are stuffing,
 while "亲，支持七天无理由退换哦" (支持 is a verb) and "亲，七天无理由退换哦" (one phrase, not a list) are
@@ -121,6 +123,7 @@ STUFFING_MAX_GRAMMAR_SHARE = 0.12
 STUFFING_ALL_KEYWORDS_SHARE = 0.9
 STUFFING_MIN_BARE_SEGMENTS = 2
 STUFFING_MIN_POINTS = 3
+STUFFING_MANY_POINTS_KEY_SHARE = 0.75
 
 # Words that hold a sentence together. Degree adverbs, modal particles and forms of address are
 # deliberately absent (module docstring, condition 2).
@@ -602,7 +605,9 @@ def _stuffing(folded: str, toks: Sequence[Token], results: Sequence[KeyPointResu
 
     is_list = (
         bare >= STUFFING_MIN_BARE_SEGMENTS
-        or points_hit >= STUFFING_MIN_POINTS
+        # many points at once make a list only when little else is said: a full reply to a
+        # refund request naturally names 全额退款, 原路退回, 不用寄回 and 抱歉 in one sentence
+        or (points_hit >= STUFFING_MIN_POINTS and key_share >= STUFFING_MANY_POINTS_KEY_SHARE)
         or key_share >= STUFFING_ALL_KEYWORDS_SHARE
     )
     stuffing = key_share >= STUFFING_MIN_KEY_SHARE and grammar_share < STUFFING_MAX_GRAMMAR_SHARE and is_list

@@ -57,6 +57,10 @@ from pydantic import (
 from pydantic_core import ErrorDetails, PydanticCustomError
 
 from cstrainer.domain.questions import count_blanks as _count_blanks
+from cstrainer.domain.scenario import DEFAULT_SUCCESS_OUTCOMES as DEFAULT_SUCCESS_OUTCOMES
+from cstrainer.domain.scenario import OUTCOME_PREFIX as OUTCOME_PREFIX
+from cstrainer.domain.scenario import OUTCOMES as OUTCOMES
+from cstrainer.domain.scenario import ScenarioDef, validate_scenario
 from cstrainer.formats.yaml_lines import PathKey, Position, PositionMap, YamlPath, YamlSyntaxError
 from cstrainer.formats.yaml_lines import load_with_positions as _load_yaml
 
@@ -139,7 +143,13 @@ QuestionType = Literal[
 ]
 #: The categories trainers commonly use; a team may add its own (any short text is accepted).
 QUESTION_CATEGORIES: tuple[str, ...] = (
-    "产品知识", "平台规则", "服务技巧-售前", "服务技巧-售中", "服务技巧-售后", "竞品知识", "企业文化"
+    "产品知识",
+    "平台规则",
+    "服务技巧-售前",
+    "服务技巧-售中",
+    "服务技巧-售后",
+    "竞品知识",
+    "企业文化",
 )
 QuestionCategory = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=32)]
 ExamPurpose = Literal["入职考试", "上岗检测", "专项"]
@@ -149,9 +159,8 @@ PhraseScene = Literal[
     "迎宾", "咨询", "推荐", "议价", "催付", "售中改地址", "物流查询", "退换货", "投诉安抚", "送别"
 ]
 
-#: How a role-play conversation can end (a turn target is a turn id or ``end:<outcome>``).
-OUTCOMES: tuple[str, ...] = ("成交", "未成交", "退款完成", "差评", "投诉", "流失")
-OUTCOME_PREFIX = "end:"
+# How a role-play conversation can end (a turn target is a turn id or ``end:<outcome>``): the
+# vocabulary lives with the role-play domain (cstrainer.domain.scenario) and is re-exported here.
 
 #: Placeholders a phrase text may contain; the phrase sender fills them in.
 PLACEHOLDERS: tuple[str, ...] = ("顾客昵称", "商品名", "订单号")
@@ -235,6 +244,7 @@ Percent = Annotated[Int, Field(ge=0, le=100)]
 Weight = Annotated[Num, Field(gt=0)]
 PositiveInt = Annotated[Int, Field(ge=1)]
 Target = Annotated[str, AfterValidator(_target)]
+Outcome = Literal["成交", "未成交", "退款完成", "退货完成", "换货完成", "已解决", "差评", "投诉", "流失"]
 AssetPath = Annotated[str, AfterValidator(_asset_path)]
 
 
@@ -743,10 +753,56 @@ class Exam(PackItem):
 
 
 class ScenarioKeyPoint(_Model):
+    """A move the agent's reply should make: any synonym (jieba tokens) or regex counts."""
+
     id: Slug
-    synonyms: Annotated[list[Text], Field(min_length=1)]
+    synonyms: list[Text] = Field(default_factory=list)
+    regexes: list[Annotated[Text, AfterValidator(_valid_regex)]] = Field(default_factory=list)
     weight: Weight = 1.0
     feedback: Text
+    better: Text | None = None  # a model wording shown when the point was missed
+
+    @model_validator(mode="after")
+    def _check(self) -> ScenarioKeyPoint:
+        if not self.synonyms and not self.regexes:
+            raise _fail("至少写一个同义词（synonyms）或正则（regexes）", "synonyms")
+        return self
+
+
+class ForbiddenMove(_Model):
+    """Wording the agent must not use here (a wrong promise, a blunt payment reminder ...)."""
+
+    id: Slug
+    synonyms: list[Text] = Field(default_factory=list)
+    regexes: list[Annotated[Text, AfterValidator(_valid_regex)]] = Field(default_factory=list)
+    reason: Text
+
+    @model_validator(mode="after")
+    def _check(self) -> ForbiddenMove:
+        if not self.synonyms and not self.regexes:
+            raise _fail("至少写一个同义词（synonyms）或正则（regexes）", "synonyms")
+        return self
+
+
+class ExtraBannedWord(_Model):
+    word: Text
+    reason: Text
+
+
+class ScenarioQc(_Model):
+    """Scenario-level QC rules (质检项); the defaults are what QC checks in every chat."""
+
+    greeting: Bool = True  # 欢迎语 in the first reply
+    closing: Bool = True  # 结束语 in the reply that ends the conversation
+    honorific: Bool = True  # 亲 / 您
+    empathy_below_mood: Percent = 40  # empathy expected while the customer's mood is below this
+    banned: Bool = True  # the shared banned-word lists apply
+    extra_banned: list[ExtraBannedWord] = Field(default_factory=list)
+
+
+class SuggestedPhrase(_Model):
+    shortcut: Slug
+    text: Text
 
 
 class Turn(_Model):
@@ -756,7 +812,10 @@ class Turn(_Model):
 
     id: Slug
     wordings: Annotated[list[Text], Field(min_length=1)]
+    impatient_wordings: list[Text] = Field(default_factory=list)  # said when the turn repeats
     key_points: list[ScenarioKeyPoint] = Field(default_factory=list)
+    pass_ratio: Annotated[Num, Field(gt=0, le=1)] = 0.6
+    forbidden: list[ForbiddenMove] = Field(default_factory=list)
     on_covered: Target
     on_missed: Target
     on_forbidden: Target | None = None
@@ -780,40 +839,25 @@ class Scenario(PackItem):
     products: UniqueSlugs = Field(default_factory=list)
     stage: ScenarioStage
     persona: Persona
+    customer_name: Text | None = None
+    competitors: UniqueSlugs = Field(default_factory=list)
+    tags: UniqueTexts = Field(default_factory=list)  # e.g. 催付 竞品对比 议价 退货 破损 物流 差评威胁
     mood: Percent
     patience: Percent
     difficulty: Difficulty
     goal: Text
+    success: list[Outcome] = Field(default_factory=list)
     reply_time_target_seconds: PositiveInt = 20
+    max_replies: PositiveInt | None = None
+    qc: ScenarioQc = Field(default_factory=ScenarioQc)
+    forbidden: list[ForbiddenMove] = Field(default_factory=list)
+    phrases: list[SuggestedPhrase] = Field(default_factory=list)
     start: Slug
     turns: Annotated[list[Turn], Field(min_length=1)]
 
-    @model_validator(mode="after")
-    def _check(self) -> Scenario:
-        ids: dict[str, int] = {}
-        for index, turn in enumerate(self.turns):
-            if turn.id in ids:
-                raise _fail(f"重复的轮次 id：{turn.id}", "turns", index, "id")
-            ids[turn.id] = index
-        if self.start not in ids:
-            raise _fail(f"没有 id 为 {self.start} 的轮次", "start")
-        for index, turn in enumerate(self.turns):
-            for name in ("on_covered", "on_missed", "on_forbidden"):
-                target = getattr(turn, name)
-                if target is not None and not target.startswith(OUTCOME_PREFIX) and target not in ids:
-                    raise _fail(f"没有 id 为 {target} 的轮次", "turns", index, name)
-        reachable = {self.start}
-        pending = [self.start]
-        while pending:
-            turn = self.turns[ids[pending.pop()]]
-            for target in (turn.on_covered, turn.on_missed, turn.on_forbidden):
-                if target is not None and target in ids and target not in reachable:
-                    reachable.add(target)
-                    pending.append(target)
-        for index, turn in enumerate(self.turns):
-            if turn.id not in reachable:
-                raise _fail(f"从 start（{self.start}）走不到这一轮", "turns", index, "id")
-        return self
+    # The scenario as a whole (turn ids, branches, unreachable turns, dead ends ...) is checked by
+    # cstrainer.domain.scenario.validate_scenario, which lists every problem at once; validate_item
+    # runs it after the field checks (see _scenario_problems).
 
 
 def _placeholders_known(text: str) -> str:
@@ -995,11 +1039,23 @@ def validate_item(kind: str, raw: Any) -> tuple[PackItem | None, list[tuple[Yaml
     else:
         model = MODEL_FOR_KIND[kind]
     try:
-        return model.model_validate(raw), []
+        item = model.model_validate(raw)
     except ValidationError as exc:
         return None, [
             (_error_path(err), _describe(err), err["type"] == "extra_forbidden") for err in exc.errors()
         ]
+    if isinstance(item, Scenario):
+        problems = _scenario_problems(item)
+        if problems:
+            return None, problems
+    return item, []
+
+
+def _scenario_problems(item: Scenario) -> list[tuple[YamlPath, str, bool]]:
+    """The errors :func:`cstrainer.domain.scenario.validate_scenario` finds (warnings do not stop
+    a pack from loading; ``cstrainer roleplay validate`` shows them)."""
+    issues = validate_scenario(ScenarioDef.from_dict(item_to_dict(item)))
+    return [(issue.path, issue.message, False) for issue in issues if issue.is_error]
 
 
 # ---------------------------------------------------------------------------------------------

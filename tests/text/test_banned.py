@@ -84,6 +84,12 @@ def test_add_me_on_wechat_is_off_platform() -> None:
         "有湿疹的话建议先咨询医生哦",
         "预计明天送达，具体以物流为准",
         "支持七天无理由退换，有任何问题随时找我们",
+        # a promise said in the negative is an honest hedge
+        "不能保证明天到，我帮您盯着物流",
+        "无法保证完全不起球，按洗标洗护能减少很多",
+        "这个不敢保证有效，要看污渍放了多久",
+        # garment fastenings, not QQ
+        "穿之前把裆部的暗扣扣好，就不会往上缩",
     ],
 )
 def test_ordinary_service_replies_are_not_flagged(text: str) -> None:
