@@ -10,6 +10,7 @@ check applies, exactly as in the GUI.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import getpass
 import json
 import os
@@ -473,6 +474,247 @@ def cmd_exams_results(ctx: Context) -> int:
 # --- parser ------------------------------------------------------------------------------------
 
 
+# --- role-play ---------------------------------------------------------------------------------
+
+
+def _jsonable(value: Any) -> Any:
+    from cstrainer.services.exams import _jsonable as jsonable
+
+    return jsonable(value)
+
+
+def cmd_roleplay_list(ctx: Context) -> int:
+    a = ctx.args
+    rows = ctx.services.roleplay.list_scenarios(ctx.actor(), stage=a.stage, brand=a.brand)
+    if a.json:
+        _print_json(_jsonable(rows))
+        return EXIT_OK
+    if not rows:
+        print("还没有对话场景（可用 cstrainer content import scripts_library 导入）")
+        return EXIT_OK
+    for r in rows:
+        stars = "★" * r.difficulty
+        print(f"{r.key:<34} {r.stage} {r.persona:<4} {stars:<3} {r.title}")
+    print(f"共 {len(rows)} 个场景")
+    return EXIT_OK
+
+
+def _scenario_text(sc: Any, version: int | None = None) -> list[str]:
+    from cstrainer.domain.scenario import is_terminal, outcome_of
+
+    def target(t: str | None) -> str:
+        if not t:
+            return "（未设置）"
+        return f"结局：{outcome_of(t)}" if is_terminal(t) else f"→ {t}"
+
+    out = [f"{sc.title}（{sc.key}）" + (f"  第 {version} 版" if version else "")]
+    out.append(f"品牌：{sc.brand or '-'}  阶段：{sc.stage}  顾客：{sc.display_name}（{sc.persona}）")
+    out.append(
+        f"心情 {sc.mood}  耐心 {sc.patience}  难度 {sc.difficulty}  "
+        f"回复时限 {sc.reply_time_target_seconds} 秒  回合上限 {sc.reply_limit}"
+    )
+    if sc.products:
+        out.append(f"商品：{'、'.join(sc.products)}")
+    if sc.competitors:
+        out.append(f"竞品：{'、'.join(sc.competitors)}")
+    out.append(f"目标：{sc.goal}")
+    out.append(f"成功结局：{'、'.join(sc.success_outcomes)}")
+    for f in sc.forbidden:
+        out.append(f"全程禁止 [{f.id}]：{'、'.join(f.synonyms + f.regexes)}（{f.reason}）")
+    for w, reason in sc.qc.extra_banned:
+        out.append(f"场景禁用词：{w}（{reason}）")
+    out.append(f"开场轮次：{sc.start}")
+    for t in sc.turns:
+        out.append("")
+        out.append(f"【{t.id}】" + ("  （开场）" if t.id == sc.start else ""))
+        for w in t.wordings:
+            out.append(f"  顾客：{w}")
+        for w in t.impatient_wordings:
+            out.append(f"  顾客（不耐烦）：{w}")
+        for kp in t.key_points:
+            words = "、".join(kp.synonyms + kp.regexes)
+            out.append(f"  要点 {kp.id}（权重 {kp.weight:g}）：{words}")
+            out.append(f"      {kp.feedback}")
+            if kp.better:
+                out.append(f"      参考话术：{kp.better}")
+        for f in t.forbidden:
+            out.append(f"  禁止 [{f.id}]：{'、'.join(f.synonyms + f.regexes)}（{f.reason}）")
+        out.append(
+            f"  覆盖要点（≥{t.pass_ratio:.0%}）{target(t.on_covered)}；未覆盖 {target(t.on_missed)}；"
+            f"违规 {target(t.forbidden_target)}"
+        )
+    return out
+
+
+def cmd_roleplay_show(ctx: Context) -> int:
+    record = ctx.services.roleplay.scenario_record(ctx.actor(), ctx.args.scenario)
+    if ctx.args.json:
+        _print_json({**record.definition.to_dict(), "version": record.version})
+    else:
+        print("\n".join(_scenario_text(record.definition, record.version)))
+    return EXIT_OK
+
+
+def cmd_roleplay_validate(ctx: Context) -> int:
+    """Every problem of a scenario file or folder as ``file:line: message``; exit 1 on any error."""
+    from cstrainer.formats.scenario_file import validate_scenario_path
+
+    path = Path(ctx.args.path)
+    if not path.exists():
+        raise CliError(f"找不到文件或文件夹 {path}")
+    issues = validate_scenario_path(path)
+    for issue in issues:
+        print(str(issue))
+    errors = sum(1 for i in issues if i.is_error)
+    warnings = len(issues) - errors
+    if errors:
+        print(f"{path}：{errors} 处错误，{warnings} 处提示", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"{path}：校验通过" + (f"（{warnings} 处提示）" if warnings else ""))
+    return EXIT_OK
+
+
+def read_replies(path: Path) -> list[tuple[str, float]]:
+    """The agent's replies for ``roleplay run``: a JSON or YAML list of {text, seconds} (or a
+    mapping with such a list under ``replies``). Problems raise CliError naming file and line."""
+    from cstrainer.formats.yaml_lines import PositionMap, YamlSyntaxError, load_with_positions
+
+    if not path.is_file():
+        raise CliError(f"找不到回复文件 {path}")
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CliError(f"{path}：不是 UTF-8 文本文件（第 {exc.start} 个字节无法解码）") from exc
+    except OSError as exc:
+        raise CliError(f"无法读取 {path}：{exc.strerror or exc}") from exc
+    positions = PositionMap()
+    if path.suffix.lower() == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise CliError(f"{path}:{exc.lineno}: JSON 格式错误（第 {exc.colno} 列）：{exc.msg}") from exc
+        # Valid JSON that PyYAML cannot read (rare): errors then come without lines.
+        with contextlib.suppress(YamlSyntaxError):
+            _, positions = load_with_positions(text)
+    else:
+        try:
+            data, positions = load_with_positions(text)
+        except YamlSyntaxError as exc:
+            where = f"{path}:{exc.line}" if exc.line else str(path)
+            raise CliError(f"{where}: {exc.message}") from exc
+
+    def at(*p: str | int) -> str:
+        pos = positions.value(p)
+        return f"{path}:{pos.line}" if pos else str(path)
+
+    base: tuple[str | int, ...] = ()
+    if isinstance(data, dict) and "replies" in data:
+        data, base = data["replies"], ("replies",)
+    if not isinstance(data, list):
+        raise CliError(f"{at(*base)}: 回复文件应为列表，每项形如 {{text: 回复内容, seconds: 响应秒数}}")
+    if not data:
+        raise CliError(f"{at(*base)}: 回复列表是空的")
+    out: list[tuple[str, float]] = []
+    for i, item in enumerate(data):
+        where = at(*base, i)
+        if not isinstance(item, dict):
+            raise CliError(f"{where}: 第 {i + 1} 条回复应为 {{text, seconds}} 映射")
+        unknown = sorted(str(k) for k in item if k not in ("text", "seconds"))
+        if unknown:
+            raise CliError(f"{at(*base, i, unknown[0])}: 第 {i + 1} 条回复有未知字段 {'、'.join(unknown)}")
+        reply = item.get("text")
+        if not isinstance(reply, str) or not reply.strip():
+            raise CliError(f"{at(*base, i, 'text')}: 第 {i + 1} 条回复缺少 text（回复内容，非空文字）")
+        seconds = item.get("seconds")
+        if "seconds" not in item:
+            raise CliError(f"{where}: 第 {i + 1} 条回复缺少 seconds（响应用时，秒）")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            raise CliError(f"{at(*base, i, 'seconds')}: 第 {i + 1} 条回复的 seconds 应为不小于 0 的秒数")
+        out.append((reply, float(seconds)))
+    return out
+
+
+def _fmt_seconds(v: Any) -> str:
+    return "-" if v is None else f"{float(v):.1f} 秒"
+
+
+def _scorecard_text(result: Any) -> list[str]:
+    card = result.scorecard
+    out = [f"场景：{result.scenario.title}（{result.scenario.key}）  种子 {result.seed}", ""]
+    name = result.scenario.display_name
+    agent_no = 0
+    for e in result.transcript:
+        if e.role == "customer":
+            out.append(f"【{name}】{e.text}")
+        elif e.role == "agent":
+            agent_no += 1
+            out.append(f"【客服 #{agent_no}，{e.seconds:.1f} 秒】{e.text}")
+        else:
+            out.append(f"（{e.text}）")
+    out.append("")
+    if result.unused_replies:
+        out.append(f"对话已结束，后面 {result.unused_replies} 条回复没有用到")
+    outcome = result.outcome or "未结束"
+    out.append(f"结局：{outcome}（{'达成目标' if card.success else '未达成目标'}）")
+    out.append(f"总分：{card.score} / 100")
+    for dim, value in card.dimensions.items():
+        bar = "■" * (int(value) // 10)
+        out.append(f"  {dim:<4} {int(value):>3}  {bar}")
+    replies = len(card.replies)
+    out.append(
+        f"答问比 {card.answer_ratio:.2f}  平均响应 {_fmt_seconds(card.avg_seconds)}  "
+        f"最慢 {_fmt_seconds(card.slowest_seconds)}  时限内回复 {card.within_target}/{replies}"
+    )
+    out.append("")
+    out.append("逐条点评：")
+    for i, r in enumerate(card.replies, 1):
+        parts = []
+        if r.key_points_hit:
+            parts.append(f"命中 {'、'.join(r.key_points_hit)}")
+        if r.key_points_missed:
+            parts.append(f"漏掉 {'、'.join(r.key_points_missed)}")
+        for b in r.banned:
+            parts.append(f"违禁词“{_get_field(b, 'word')}”（{_get_field(b, 'reason')}）")
+        for f in r.forbidden:
+            parts.append(
+                f"禁止话术“{_get_field(f, 'word') or _get_field(f, 'id')}”（{_get_field(f, 'reason')}）"
+            )
+        parts.extend(r.flags)
+        out.append(
+            f"  第 {i} 条（{r.seconds:.1f} 秒，{r.points:.1f}/{r.max_points:.1f} 分）：{'；'.join(parts) or '良好'}"
+        )
+        for line in r.explanation:
+            out.append(f"      {line}")
+    if card.missed:
+        out.append("")
+        out.append("没做到的要点和参考话术：")
+        for m in card.missed:
+            out.append(f"  - [{m.turn_id}] {m.key_point_id}：{m.feedback}")
+            if m.better:
+                out.append(f"      参考：{m.better}")
+    return out
+
+
+def _get_field(obj: Any, name: str) -> Any:
+    return obj.get(name) if isinstance(obj, dict) else getattr(obj, name, None)
+
+
+def cmd_roleplay_run(ctx: Context) -> int:
+    a = ctx.args
+    replies = read_replies(Path(a.replies))
+    actor = ctx.actor()
+    if a.save and actor.user_id is None:
+        raise CliError("--save 会把这次练习记到某个人名下：请同时用 --user LOGIN 登录")
+    result = ctx.services.roleplay.simulate(actor, a.scenario, replies, seed=a.seed, save=a.save)
+    if a.json:
+        _print_json(_jsonable(result.to_json()))
+    else:
+        print("\n".join(_scorecard_text(result)))
+        if result.session_id is not None:
+            print(f"\n已保存为练习记录 #{result.session_id}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cstrainer",
@@ -605,6 +847,33 @@ def build_parser() -> argparse.ArgumentParser:
     sp = add(ex, "certificate", cmd_exams_certificate, "导出某次通过考试的 PDF 证书")
     sp.add_argument("attempt", metavar="ATTEMPT_ID", type=int)
     sp.add_argument("path", metavar="PATH")
+
+    rp_parser = sub.add_parser(
+        "roleplay",
+        help="对话模拟：场景列表、查看、校验、按脚本试跑",
+        description="对话模拟：场景列表、查看、校验、按脚本试跑",
+    )
+    rp = rp_parser.add_subparsers(dest="roleplay_command", metavar="ACTION", required=True)
+    sp = add(rp, "list", cmd_roleplay_list, "列出对话场景")
+    sp.add_argument("--stage", help="只列此阶段（售前、售中、售后）")
+    sp.add_argument("--brand", help="只列此品牌（品牌编号）")
+    sp.add_argument("--json", action="store_true")
+    sp = add(rp, "show", cmd_roleplay_show, "显示整个场景：顾客轮次、要点和分支")
+    sp.add_argument("scenario", metavar="SCENARIO_ID")
+    sp.add_argument("--json", action="store_true")
+    sp = add(rp, "validate", cmd_roleplay_validate, "校验场景文件（文件或文件夹），逐条列出 文件:行: 问题")
+    sp.add_argument("path", metavar="PATH")
+    sp = add(rp, "run", cmd_roleplay_run, "用回复脚本跑一遍场景，打印对话和评分")
+    sp.add_argument("scenario", metavar="SCENARIO_ID")
+    sp.add_argument(
+        "--replies",
+        required=True,
+        metavar="FILE",
+        help="JSON 或 YAML 列表，每项 {text: 回复, seconds: 响应秒数}",
+    )
+    sp.add_argument("--seed", type=int, default=0, help="随机种子（决定顾客说法，默认 0）")
+    sp.add_argument("--json", action="store_true")
+    sp.add_argument("--save", action="store_true", help="保存为练习记录（需 --user 登录）")
     return p
 
 
@@ -623,6 +892,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`cstrainer roleplay show X | head`): stop quietly, as Unix tools do
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
     except Exception as exc:
         from cstrainer.services.errors import ServiceError
         from cstrainer.storage.database import DatabaseError

@@ -23,6 +23,7 @@ from cstrainer.services.errors import (
 )
 from cstrainer.services.exams import ExamService
 from cstrainer.services.questions import QuestionBankService
+from cstrainer.services.roleplay import RolePlayService
 from cstrainer.services.users import UserService
 from cstrainer.storage.database import Database, open_database
 
@@ -38,6 +39,7 @@ class Services:
         self.audit = AuditService(db)
         self.questions = QuestionBankService(db)
         self.exams = ExamService(db)
+        self.roleplay = RolePlayService(db)
         self.database = DatabaseService(self, db)
 
     @classmethod

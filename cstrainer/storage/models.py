@@ -20,6 +20,17 @@ Content and audit (revision 0002)
   columns the app filters on, and a ``data`` JSON document with the rest of the item exactly as the
   content pack describes it. ``version`` counts edits (later used for optimistic locking).
 
+Role-play (revision 0004)
+- ``roleplay_sessions``: one chat with a simulated customer. ``scenario_snapshot`` is the scenario
+  (pack item dict) exactly as played and ``seed`` picks the wordings, so the engine replays the
+  session deterministically. ``draft`` marks a trainer's "try it" of an unsaved scenario (never in
+  statistics); ``rush_group`` ties the sessions of one rush (大促) together. ``mood``, ``patience``
+  and ``replies`` cache the state after the last line; ``score``, ``dimensions`` and ``scorecard``
+  (JSON) are filled when the session is graded, ``graded_version`` says with which scenario version.
+- ``roleplay_messages``: every customer line and agent reply with its response time (``seconds``)
+  and its time since the start (``at_ms``), committed before the reply is acknowledged.
+- ``roleplay_comments``: trainers' comments on single lines (``message_seq``).
+
 Timestamps are stored as naive UTC and handed out as aware UTC (see ``UTCDateTime``).
 """
 
@@ -348,9 +359,88 @@ class PracticeAnswer(Base):
     answered_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+# --- revision 0004: role-play sessions ----------------------------------------------------------
+
+
+class RolePlaySession(Base):
+    """One chat with a simulated customer: the scenario as played, the seed, state and result."""
+
+    __tablename__ = "roleplay_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # NULL for a draft of a scenario that was never saved (and after the scenario was deleted).
+    scenario_id: Mapped[int | None] = mapped_column(
+        ForeignKey("scenarios.id", ondelete="SET NULL"), index=True
+    )
+    scenario_key: Mapped[str] = mapped_column(String(128), index=True)
+    scenario_title: Mapped[str] = mapped_column(String(200), default="")
+    stage: Mapped[str] = mapped_column(String(16), default="")
+    scenario_version: Mapped[int] = mapped_column(Integer, default=0)
+    scenario_snapshot: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    mode: Mapped[str] = mapped_column(String(16), default="normal")
+    rush_group: Mapped[str | None] = mapped_column(String(64), index=True)
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # active | finished | abandoned
+    started_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    ended_at: Mapped[datetime | None] = mapped_column()
+    # The customer's state after the last stored line (a cache for lists; the engine is the truth).
+    mood: Mapped[int] = mapped_column(Integer, default=50)
+    patience: Mapped[int] = mapped_column(Integer, default=50)
+    replies: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    success: Mapped[bool | None] = mapped_column(Boolean)
+    score: Mapped[int | None] = mapped_column(Integer)
+    dimensions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    scorecard: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    graded_version: Mapped[int | None] = mapped_column(Integer)
+    # The scenario a re-grade used (NULL: graded with the snapshot as played).
+    graded_snapshot: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    graded_at: Mapped[datetime | None] = mapped_column()
+
+
+class RolePlayMessage(Base):
+    """One line of a role-play transcript, stored the moment it was said."""
+
+    __tablename__ = "roleplay_messages"
+    __table_args__ = (UniqueConstraint("session_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("roleplay_sessions.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))  # customer | agent | system
+    text: Mapped[str] = mapped_column(Text)
+    turn_id: Mapped[str | None] = mapped_column(String(128))
+    wording_index: Mapped[int | None] = mapped_column(Integer)
+    impatient: Mapped[bool] = mapped_column(Boolean, default=False)  # an impatient repeat wording
+    seconds: Mapped[float] = mapped_column(default=0.0)
+    at_ms: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RolePlayComment(Base):
+    """A trainer's comment on one line of a session."""
+
+    __tablename__ = "roleplay_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("roleplay_sessions.id", ondelete="CASCADE"), index=True
+    )
+    message_seq: Mapped[int] = mapped_column(Integer)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    author_login: Mapped[str] = mapped_column(String(64), default="")
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 Index("ix_login_events_login_at", LoginEvent.login, LoginEvent.at)
 Index("ix_attempts_user_exam", Attempt.user_id, Attempt.exam_id)
 Index("ix_attempt_items_question_version", AttemptItem.question_id, AttemptItem.question_version)
+Index("ix_roleplay_sessions_user_scenario", RolePlaySession.user_id, RolePlaySession.scenario_key)
 
 CONTENT_MODELS: dict[str, type[ContentMixin]] = {
     "products": Product,

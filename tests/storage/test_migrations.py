@@ -124,3 +124,100 @@ def test_upgrade_from_each_released_schema(fixture: Path, tmp_path: Path) -> Non
 def test_there_is_a_fixture_for_every_revision() -> None:
     revisions = {r.revision for r in script_directory().walk_revisions()}
     assert {p.stem.removeprefix("schema-") for p in RELEASED} == revisions
+
+
+# --- revision 0004: role-play -------------------------------------------------------------------
+
+
+def test_upgrade_from_0003_adds_empty_roleplay_tables(tmp_path: Path) -> None:
+    # GIVEN a database as release 0003 (exams) left it
+    file = tmp_path / "schema-0003.sqlite"
+    shutil.copyfile(FIXTURES / "schema-0003.sqlite", file)
+    # WHEN it is opened by this version
+    db = open_database(f"sqlite:///{file}")
+    # THEN the role-play tables are there, empty and usable, and the people are kept
+    from cstrainer.storage.models import RolePlayMessage, RolePlaySession, utcnow
+
+    with db.session() as s:
+        assert s.scalars(select(RolePlaySession)).all() == []
+        user = s.scalars(select(User).where(User.login == "chenjing")).one()
+        sess = RolePlaySession(
+            user_id=user.id, scenario_key="x", status="active", started_at=utcnow(), dimensions={}
+        )
+        s.add(sess)
+        s.flush()
+        s.add(RolePlayMessage(session_id=sess.id, seq=0, role="customer", text="在吗", seconds=0.0, at_ms=0))
+    with db.session() as s:
+        assert [m.text for m in s.scalars(select(RolePlayMessage))] == ["在吗"]
+    db.dispose()
+
+
+def test_roleplay_rows_of_schema_0004_survive_opening(tmp_path: Path) -> None:
+    file = tmp_path / "schema-0004.sqlite"
+    shutil.copyfile(FIXTURES / "schema-0004.sqlite", file)
+    db = open_database(f"sqlite:///{file}")
+    from cstrainer.storage.models import RolePlayComment, RolePlayMessage, RolePlaySession
+
+    with db.session() as s:
+        sess = s.scalars(select(RolePlaySession)).one()
+        assert (sess.scenario_key, sess.status, sess.outcome, sess.score) == (
+            "demo-scenario",
+            "finished",
+            "已解决",
+            80,
+        )
+        assert sess.scenario_snapshot["turns"][0]["id"] == "t1" and sess.dimensions == {"合规": 100}
+        assert sess.started_at.tzinfo is not None
+        lines = [
+            (m.seq, m.role, m.text, m.seconds)
+            for m in s.scalars(select(RolePlayMessage).order_by(RolePlayMessage.seq))
+        ]
+        assert lines == [(0, "customer", "东西坏了！", 0.0), (1, "agent", "亲，非常抱歉", 8.5)]
+        assert s.scalars(select(RolePlayComment)).one().text == "道歉很及时"
+    db.dispose()
+
+
+def test_roleplay_revision_downgrades_and_upgrades_again(tmp_path: Path) -> None:
+    file = tmp_path / "down.sqlite"
+    shutil.copyfile(FIXTURES / "schema-0004.sqlite", file)
+    eng = make_engine(f"sqlite:///{file}")
+    with eng.begin() as conn:
+        command.downgrade(alembic_config(conn), "0003")
+        tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert not {"roleplay_sessions", "roleplay_messages", "roleplay_comments"} & tables
+        assert conn.exec_driver_sql("SELECT count(*) FROM users").scalar() == 4
+        command.upgrade(alembic_config(conn), "head")
+    eng.dispose()
+
+
+def test_roleplay_tables_on_postgresql(pg_url: str) -> None:
+    """The 0004 tables work on PostgreSQL: JSON snapshot, unique (session, seq), cascades."""
+    from sqlalchemy.exc import IntegrityError
+
+    from cstrainer.storage.models import RolePlayMessage, RolePlaySession, utcnow
+
+    db = open_database(pg_url)
+    with db.session() as s:
+        user = User(login="a1", display_name="甲", role="agent")
+        s.add(user)
+        s.flush()
+        sess = RolePlaySession(
+            user_id=user.id,
+            scenario_key="k",
+            status="active",
+            started_at=utcnow(),
+            scenario_snapshot={"key": "k", "turns": [{"id": "t"}]},
+            dimensions={},
+        )
+        s.add(sess)
+        s.flush()
+        s.add(RolePlayMessage(session_id=sess.id, seq=0, role="customer", text="在吗", seconds=0.0, at_ms=0))
+        sid = sess.id
+    with pytest.raises(IntegrityError), db.session() as s:
+        s.add(RolePlayMessage(session_id=sid, seq=0, role="agent", text="重复", seconds=1.0, at_ms=1000))
+    with db.session() as s:
+        assert s.get(RolePlaySession, sid).scenario_snapshot["turns"][0]["id"] == "t"  # type: ignore[union-attr]
+        s.delete(s.scalars(select(User).where(User.login == "a1")).one())
+    with db.session() as s:
+        assert s.scalars(select(RolePlayMessage)).all() == []
+    db.dispose()
