@@ -32,7 +32,17 @@ def test_a_manager_sees_admin_and_account(
     open_window: Any, accounts: Any, services: Any, screenshot: Any
 ) -> None:
     window = open_window(accounts.manager)
-    assert window.page_titles() == ["考试", "题库", "试卷管理", "练习", "管理", "我的账号"]
+    assert window.page_titles() == [
+        "考试",
+        "题库",
+        "试卷管理",
+        "对话模拟",
+        "场景编辑",
+        "对话记录",
+        "练习",
+        "管理",
+        "我的账号",
+    ]
     assert window.current_key() == "exams"  # the first page in the navigation opens first
     assert isinstance(window.show_page("admin"), AdminPage)
     assert window.current_key() == "admin"
@@ -45,7 +55,7 @@ def test_a_manager_sees_admin_and_account(
 
 def test_a_trainee_does_not_see_admin(open_window: Any, accounts: Any) -> None:
     window = open_window(accounts.trainee)
-    assert window.page_titles() == ["考试", "练习", "我的账号"]
+    assert window.page_titles() == ["考试", "对话模拟", "对话记录", "练习", "我的账号"]
     assert "admin" not in window.page_keys()
     assert "question_bank" not in window.page_keys() and "exam_admin" not in window.page_keys()
     assert window.view.user_label.text() == "李小丽（新人）"

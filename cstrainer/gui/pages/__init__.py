@@ -10,9 +10,12 @@ import importlib
 
 BUILTIN_PAGE_MODULES: tuple[str, ...] = (
     "cstrainer.gui.pages.exams_page",
+    "cstrainer.gui.pages.roleplay_page",
+    "cstrainer.gui.pages.roleplay_history_page",
     "cstrainer.gui.pages.practice_page",
     "cstrainer.gui.pages.question_bank_page",
     "cstrainer.gui.pages.exam_admin_page",
+    "cstrainer.gui.pages.scenario_editor_page",
     "cstrainer.gui.pages.admin_page",
     "cstrainer.gui.pages.account_page",
 )
