@@ -98,6 +98,17 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
+    def refresh_all(self) -> None:
+        """Repaint every cell (a lookup the cells show, such as a brand name, has changed).
+
+        This is a ``dataChanged`` over the whole table, never a bare ``layoutChanged``: without
+        its ``layoutAboutToBeChanged`` a sort/filter proxy keeps stale mappings for the selection's
+        persistent indexes, and the next paint of the header crashes.
+        """
+        rows, columns = self.rowCount(), self.columnCount()
+        if rows and columns:
+            self.dataChanged.emit(self.index(0, 0), self.index(rows - 1, columns - 1))
+
     def headerData(
         self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
     ) -> Any:

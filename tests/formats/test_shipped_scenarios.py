@@ -80,6 +80,7 @@ def test_model_wordings_are_clean(scenarios: list[ScenarioDef]) -> None:
         texts = [kp.better for t in s.turns for kp in t.key_points if kp.better]
         texts += [p.text for p in s.phrases]
         assert texts, s.key
+        assert s.phrases, f"{s.key}: the chat's quick-phrase panel needs suggested phrases"
         for text in texts:
             assert scanner.scan(text) == [], (s.key, text, scanner.scan(text))
 

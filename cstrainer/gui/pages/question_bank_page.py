@@ -289,7 +289,7 @@ class QuestionBankPage(Page):
         self._brand_names = {b.key: b.name for b in choices.brands}
         self._choices_loaded = True
         self._fill_choice_filters()
-        self.model.layoutChanged.emit()  # brand names may have arrived after the rows
+        self.model.refresh_all()  # brand names may have arrived after the rows
 
     def brand_name(self, key: str | None) -> str:
         if not key:
