@@ -477,6 +477,180 @@ def cmd_exams_results(ctx: Context) -> int:
 # --- role-play ---------------------------------------------------------------------------------
 
 
+# --- phrases ------------------------------------------------------------------------------------
+
+MATCH_LABELS = {"shortcut": "编码", "shortcut_prefix": "编码前缀", "pinyin": "拼音首字母", "words": "词语"}
+
+
+def _phrase_json(hit: Any) -> dict[str, Any]:
+    p = hit.phrase
+    return {
+        "match": hit.match,
+        "scope": p.scope,
+        "key": p.key,
+        "shortcut": p.shortcut,
+        "brand": p.brand,
+        "scene": p.scene,
+        "intent": p.intent,
+        "text": p.text,
+        "tags": list(p.tags),
+        "usage_count": p.usage_count,
+    }
+
+
+def cmd_phrases_search(ctx: Context) -> int:
+    a = ctx.args
+    hits = ctx.services.phrases.search(ctx.actor(), a.query, limit=a.limit, brand=a.brand, scene=a.scene)
+    if a.json:
+        _print_json([_phrase_json(h) for h in hits])
+        return EXIT_OK
+    if not hits:
+        print(f"没有找到与“{a.query}”匹配的话术")
+        return EXIT_OK
+    for h in hits:
+        p = h.phrase
+        owner = "个人" if p.scope == "personal" else (p.brand or "通用")
+        print(f"{p.shortcut:<8} {MATCH_LABELS[h.match]:<6} [{owner}·{p.scene}] {p.text}")
+    print(f"共 {len(hits)} 条")
+    return EXIT_OK
+
+
+def _hit_dict(hit: Any, line: int | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {} if line is None else {"line": line}
+    out.update(word=hit.word, start=hit.start, end=hit.end, reason=hit.reason, rule=hit.rule)
+    return out
+
+
+def cmd_phrases_lint(ctx: Context) -> int:
+    """Lint a text or every line of a file; no database is opened."""
+    from cstrainer.text.banned import default_scanner
+
+    a = ctx.args
+    scanner = default_scanner()
+    if a.file:
+        try:
+            content = Path(a.file).read_text(encoding="utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(f"无法读取 {a.file}：{exc}") from exc
+        found = [
+            _hit_dict(h, n)
+            for n, line in enumerate(content.splitlines(), start=1)
+            for h in scanner.scan(line)
+        ]
+    elif a.text is not None:
+        found = [_hit_dict(h) for h in scanner.scan(a.text)]
+    else:
+        raise CliError("请给出要检查的文字，或用 --file 指定文件")
+    if a.json:
+        _print_json(found)
+    elif not found:
+        print("未发现违规用语")
+    else:
+        for h in found:
+            where = f"{a.file}:{h['line']}:{h['start'] + 1}" if a.file else f"第 {h['start'] + 1} 字"
+            print(f"{where}: “{h['word']}”（{h['rule']}）{h['reason']}")
+        print(f"共 {len(found)} 处违规用语", file=sys.stderr)
+    return EXIT_FAILED if found else EXIT_OK
+
+
+def _item_line(item: Any) -> str:
+    return f"{item.key} [{item.brand or '通用'}·{item.scene}] {item.shortcut}：{item.text}"
+
+
+def _ops_text(ops: Any) -> str:
+    """A changed text with its changed words marked: [-old-]{+new+}."""
+    parts = []
+    for op in ops:
+        if op.op == "equal":
+            parts.append(op.old)
+        else:
+            parts.append((f"[-{op.old}-]" if op.old else "") + (f"{{+{op.new}+}}" if op.new else ""))
+    return "".join(parts)
+
+
+def cmd_phrases_diff(ctx: Context) -> int:
+    a = ctx.args
+    diff = ctx.services.phrases.diff(ctx.actor(), a.old, a.new)
+    if a.json:
+        _print_json(diff.to_json())
+        return EXIT_OK
+    if diff.is_empty:
+        print(f"{a.old} 与 {a.new} 的话术完全相同")
+        return EXIT_OK
+    for item in diff.added:
+        print(f"+ {_item_line(item)}")
+    for item in diff.removed:
+        print(f"- {_item_line(item)}")
+    for change in diff.changed:
+        print(f"~ {change.key}（{'、'.join(change.fields)}）")
+        for name in change.fields:
+            if name == "text" and change.text_ops:
+                print(f"    text: {_ops_text(change.text_ops)}")
+            else:
+                print(f"    {name}: {getattr(change.old, name)!s} -> {getattr(change.new, name)!s}")
+    print(f"新增 {len(diff.added)}、删除 {len(diff.removed)}、修改 {len(diff.changed)}")
+    return EXIT_OK
+
+
+def _release_json(r: Any) -> dict[str, Any]:
+    return {
+        "version": r.version,
+        "date": r.date.isoformat(),
+        "author": r.author,
+        "notes": r.notes,
+        "items": r.items,
+        "sha256": r.sha256,
+        "source": r.source,
+        "rollback_of": r.rollback_of,
+    }
+
+
+def cmd_phrases_release_list(ctx: Context) -> int:
+    rows = ctx.services.phrases.list_releases(ctx.actor())
+    if ctx.args.json:
+        _print_json([_release_json(r) for r in rows])
+        return EXIT_OK
+    if not rows:
+        print("还没有发布过话术版本")
+    for r in rows:
+        extra = (
+            f"（回退到 {r.rollback_of}）" if r.rollback_of else ("（导入）" if r.source == "imported" else "")
+        )
+        print(f"{r.version:<14} {r.date} {r.author:<10} {r.items:>4} 条{extra}")
+    return EXIT_OK
+
+
+def cmd_phrases_release_publish(ctx: Context) -> int:
+    a = ctx.args
+    info = ctx.services.phrases.publish(ctx.actor(), a.version, a.notes)
+    print(f"已发布话术版本 {info.version}（{info.date}，{info.items} 条）")
+    return EXIT_OK
+
+
+def cmd_phrases_release_rollback(ctx: Context) -> int:
+    a = ctx.args
+    info = ctx.services.phrases.rollback(ctx.actor(), a.old, a.version, a.notes or "")
+    print(f"已把 {a.old} 的内容发布为新版本 {info.version}，团队话术库已恢复为该内容")
+    return EXIT_OK
+
+
+def cmd_phrases_release_export(ctx: Context) -> int:
+    a = ctx.args
+    path = ctx.services.phrases.export_release(ctx.actor(), a.version, Path(a.path))
+    print(f"已导出话术版本 {a.version} 到 {path}")
+    return EXIT_OK
+
+
+def cmd_phrases_release_import(ctx: Context) -> int:
+    result = ctx.services.phrases.import_release(ctx.actor(), Path(ctx.args.path))
+    r = result.release
+    if result.already_present:
+        print(f"话术版本 {r.version} 已经导入过，内容一致，无需再导入")
+    else:
+        print(f"已导入话术版本 {r.version}（{r.date}，{r.items} 条），团队话术库已更新；个人话术不受影响")
+    return EXIT_OK
+
+
 def _jsonable(value: Any) -> Any:
     from cstrainer.services.exams import _jsonable as jsonable
 
@@ -874,6 +1048,48 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--seed", type=int, default=0, help="随机种子（决定顾客说法，默认 0）")
     sp.add_argument("--json", action="store_true")
     sp.add_argument("--save", action="store_true", help="保存为练习记录（需 --user 登录）")
+
+    ph_parser = sub.add_parser(
+        "phrases",
+        help="话术库：搜索、违规用语检查、版本比较与发布",
+        description="话术库：搜索、违规用语检查、版本比较与发布",
+    )
+    ph = ph_parser.add_subparsers(dest="phrases_command", metavar="ACTION", required=True)
+    sp = add(ph, "search", cmd_phrases_search, "按快捷编码、拼音首字母或词语搜索话术")
+    sp.add_argument("query", metavar="QUERY")
+    sp.add_argument("--limit", type=int, default=20, help="最多显示几条（默认 20）")
+    sp.add_argument("--brand", help="只看此品牌（及通用）话术")
+    sp.add_argument("--scene", help="只看此场景")
+    sp.add_argument("--json", action="store_true")
+    sp = add(ph, "lint", cmd_phrases_lint, "检查文字中的违规用语；有违规时退出码非零")
+    g = sp.add_mutually_exclusive_group(required=True)
+    g.add_argument("text", metavar="TEXT", nargs="?", help="要检查的文字")
+    g.add_argument("--file", metavar="PATH", help="逐行检查此文件（UTF-8）")
+    sp.add_argument("--json", action="store_true")
+    sp = add(ph, "diff", cmd_phrases_diff, "比较两个话术版本（draft 表示当前未发布的话术库）")
+    sp.add_argument("old", metavar="A")
+    sp.add_argument("new", metavar="B")
+    sp.add_argument("--json", action="store_true")
+    rel_parser = ph.add_parser(
+        "release",
+        help="话术版本：列表、发布、回退、导出、导入",
+        description="话术版本：列表、发布、回退、导出、导入",
+    )
+    rel = rel_parser.add_subparsers(dest="release_command", metavar="ACTION", required=True)
+    sp = add(rel, "list", cmd_phrases_release_list, "列出已发布的话术版本")
+    sp.add_argument("--json", action="store_true")
+    sp = add(rel, "publish", cmd_phrases_release_publish, "把当前团队话术库发布为新版本")
+    sp.add_argument("version", metavar="VERSION")
+    sp.add_argument("--notes", required=True, help="版本说明")
+    sp = add(rel, "rollback", cmd_phrases_release_rollback, "把旧版本 OLD 的内容发布为新版本 VERSION")
+    sp.add_argument("old", metavar="OLD")
+    sp.add_argument("version", metavar="VERSION")
+    sp.add_argument("--notes", help="版本说明（默认：回退到 OLD 的内容）")
+    sp = add(rel, "export", cmd_phrases_release_export, "把话术版本导出为 zip（PATH 为文件或文件夹）")
+    sp.add_argument("version", metavar="VERSION")
+    sp.add_argument("path", metavar="PATH")
+    sp = add(rel, "import", cmd_phrases_release_import, "导入另一台电脑导出的话术版本 zip（全部有效才写入）")
+    sp.add_argument("path", metavar="PATH")
     return p
 
 

@@ -22,6 +22,7 @@ from cstrainer.services.errors import (
     ValidationFailed,
 )
 from cstrainer.services.exams import ExamService
+from cstrainer.services.phrases import PhraseService
 from cstrainer.services.questions import QuestionBankService
 from cstrainer.services.roleplay import RolePlayService
 from cstrainer.services.users import UserService
@@ -40,6 +41,7 @@ class Services:
         self.questions = QuestionBankService(db)
         self.exams = ExamService(db)
         self.roleplay = RolePlayService(db)
+        self.phrases = PhraseService(db)
         self.database = DatabaseService(self, db)
 
     @classmethod

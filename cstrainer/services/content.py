@@ -414,7 +414,7 @@ class ContentService:
         elif row.data != data or any(getattr(row, c) != v for c, v in columns.items()):
             for c, v in columns.items():
                 setattr(row, c, v)
-            if kind == "questions":
+            if kind in ("questions", "phrases"):
                 row.search_text = ""  # type: ignore[attr-defined]  # re-indexed on the next search
             row.data = data
             row.version += 1

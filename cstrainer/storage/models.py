@@ -31,18 +31,31 @@ Role-play (revision 0004)
   and its time since the start (``at_ms``), committed before the reply is acknowledged.
 - ``roleplay_comments``: trainers' comments on single lines (``message_seq``).
 
+Phrase library (revision 0005)
+- ``phrases`` (the team library) gains ``search_text`` (jieba search terms, space separated),
+  ``initials`` (pinyin first letters of the text), ``usage_count`` and ``lint_justification`` (why
+  a trainer kept a phrase the banned-word linter flags; empty when it has no hits).
+- ``personal_phrases``: each person's own quick replies, unique per (user, key). They are never
+  touched by library imports or releases.
+- ``phrase_releases``: published releases of the team library, never changed afterwards:
+  ``version`` (unique), ``date``, ``author``, ``notes``, ``items`` (the whole library as pack item
+  dicts), ``sha256`` of the release YAML, ``source`` (published / rollback / imported) and
+  ``rollback_of`` (the version whose content a rollback re-published).
+- ``phrase_release_seen``: the newest release each person has looked at ("what changed").
+
 Timestamps are stored as naive UTC and handed out as aware UTC (see ``UTCDateTime``).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     Index,
@@ -257,6 +270,12 @@ class Phrase(ContentMixin, Base):
     intent: Mapped[str] = mapped_column(String(100), default="")
     shortcut: Mapped[str] = mapped_column(String(32), index=True)
     text: Mapped[str] = mapped_column(Text)
+    # Revision 0005. Search columns are filled on save; an import clears ``search_text`` and the
+    # phrase service re-indexes such rows when it loads its search index.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    initials: Mapped[str] = mapped_column(String(255), default="")
+    usage_count: Mapped[int] = mapped_column(Integer, default=0)
+    lint_justification: Mapped[str] = mapped_column(Text, default="")
 
 
 # --- revision 0003: exams, attempts, the wrong-answer book --------------------------------------
@@ -437,10 +456,66 @@ class RolePlayComment(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# --- revision 0005: the phrase library ----------------------------------------------------------
+
+
+class PersonalPhrase(Base):
+    """One person's own quick reply (never changed by library imports or releases)."""
+
+    __tablename__ = "personal_phrases"
+    __table_args__ = (UniqueConstraint("user_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    key: Mapped[str] = mapped_column(String(128))
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("brands.id", ondelete="SET NULL"), index=True)
+    scene: Mapped[str] = mapped_column(String(32))
+    intent: Mapped[str] = mapped_column(String(100), default="")
+    shortcut: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    initials: Mapped[str] = mapped_column(String(255), default="")
+    usage_count: Mapped[int] = mapped_column(Integer, default=0)
+    lint_justification: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+
+
+class PhraseReleaseRow(Base):
+    """A published release of the team phrase library (immutable once written)."""
+
+    __tablename__ = "phrase_releases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[str] = mapped_column(String(64), unique=True)
+    date: Mapped[date] = mapped_column(Date, index=True)
+    author: Mapped[str] = mapped_column(String(64), default="")
+    notes: Mapped[str] = mapped_column(Text, default="")
+    items: Mapped[list[Any]] = mapped_column(default=list)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(16), default="published")  # published|rollback|imported
+    rollback_of: Mapped[str | None] = mapped_column(String(64))
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class PhraseReleaseSeen(Base):
+    """The newest phrase release a person has seen."""
+
+    __tablename__ = "phrase_release_seen"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 Index("ix_login_events_login_at", LoginEvent.login, LoginEvent.at)
 Index("ix_attempts_user_exam", Attempt.user_id, Attempt.exam_id)
 Index("ix_attempt_items_question_version", AttemptItem.question_id, AttemptItem.question_version)
 Index("ix_roleplay_sessions_user_scenario", RolePlaySession.user_id, RolePlaySession.scenario_key)
+Index("ix_phrases_updated_at", Phrase.updated_at)
 
 CONTENT_MODELS: dict[str, type[ContentMixin]] = {
     "products": Product,

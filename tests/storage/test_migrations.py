@@ -221,3 +221,114 @@ def test_roleplay_tables_on_postgresql(pg_url: str) -> None:
     with db.session() as s:
         assert s.scalars(select(RolePlayMessage)).all() == []
     db.dispose()
+
+
+# --- revision 0005: the phrase library ----------------------------------------------------------
+
+
+def test_upgrade_from_0004_indexes_existing_phrases_and_adds_personal_phrases(tmp_path: Path) -> None:
+    # GIVEN a database as release 0004 left it, with a team phrase imported from a pack
+    file = tmp_path / "schema-0004.sqlite"
+    shutil.copyfile(FIXTURES / "schema-0004.sqlite", file)
+    con = sqlite3.connect(file)
+    con.execute(
+        "INSERT INTO phrases (key, data, version, updated_at, updated_by, brand_id, scene, intent, shortcut, "
+        'text) VALUES (\'demo-hi\', \'{"scene": "迎宾", "intent": "问候", "shortcut": "hy1", '
+        "\"text\": \"你好亲\", \"tags\": [\"问候\"]}', 1, '2026-01-01 00:00:00', 'system', 1, '迎宾', '问候', "
+        "'hy1', '你好亲')"
+    )
+    con.commit()
+    con.close()
+    # WHEN it is opened by this version
+    from cstrainer.domain.phrases import PhraseItem
+    from cstrainer.services import SYSTEM, Services
+    from cstrainer.storage.models import Phrase
+
+    services = Services(open_database(f"sqlite:///{file}"))
+    # THEN the phrase has empty search columns and no uses, and search indexes it on first use
+    with services.db.session() as s:
+        row = s.scalars(select(Phrase)).one()
+        assert (row.search_text, row.initials, row.usage_count, row.lint_justification) == ("", "", 0, "")
+    assert [h.phrase.key for h in services.phrases.search(SYSTEM, "nh")] == ["demo-hi"]
+    # AND personal phrases can be saved
+    from cstrainer.domain.accounts import Role
+    from cstrainer.services import Actor
+
+    actor = Actor(user_id=3, login="chenjing", display_name="陈静", role=Role.AGENT)
+    services.phrases.save_personal(actor, PhraseItem("my-hi", None, "迎宾", "问候", "nh1", "你好呀"))
+    assert [p.key for p in services.phrases.list_personal(actor)] == ["my-hi"]
+    services.close()
+
+
+def test_phrase_rows_of_schema_0005_survive_opening(tmp_path: Path) -> None:
+    file = tmp_path / "schema-0005.sqlite"
+    shutil.copyfile(FIXTURES / "schema-0005.sqlite", file)
+    db = open_database(f"sqlite:///{file}")
+    from cstrainer.storage.models import PersonalPhrase, Phrase, PhraseReleaseRow, PhraseReleaseSeen
+
+    with db.session() as s:
+        team = s.scalars(select(Phrase)).one()
+        assert (team.key, team.shortcut, team.usage_count, team.data["tags"]) == (
+            "demo-welcome",
+            "hy1",
+            3,
+            ["问候"],
+        )
+        mine = s.scalars(select(PersonalPhrase)).one()
+        assert (mine.user_id, mine.key, mine.tags, mine.usage_count) == (3, "my-thanks", ["感谢"], 5)
+        assert mine.updated_at.tzinfo is not None
+        release = s.scalars(select(PhraseReleaseRow)).one()
+        assert (release.version, release.date.isoformat(), release.items[0]["key"]) == (
+            "2026.1.1",
+            "2026-01-01",
+            "demo-welcome",
+        )
+        assert s.get(PhraseReleaseSeen, 3).version == "2026.1.1"  # type: ignore[union-attr]
+    db.dispose()
+
+
+def test_phrase_revision_downgrades_and_upgrades_again(tmp_path: Path) -> None:
+    file = tmp_path / "down.sqlite"
+    shutil.copyfile(FIXTURES / "schema-0005.sqlite", file)
+    eng = make_engine(f"sqlite:///{file}")
+    with eng.begin() as conn:
+        command.downgrade(alembic_config(conn), "0004")
+        tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert not {"personal_phrases", "phrase_releases", "phrase_release_seen"} & tables
+        assert conn.exec_driver_sql("SELECT key FROM phrases").scalar() == "demo-welcome"
+        command.upgrade(alembic_config(conn), "head")
+    eng.dispose()
+
+
+def test_phrase_tables_on_postgresql(pg_url: str) -> None:
+    """The 0005 tables work on PostgreSQL: unique (user, key) and version, dates, cascades."""
+    from datetime import date
+
+    from sqlalchemy.exc import IntegrityError
+
+    from cstrainer.storage.models import PersonalPhrase, PhraseReleaseRow, PhraseReleaseSeen
+
+    db = open_database(pg_url)
+    with db.session() as s:
+        user = User(login="a1", display_name="甲", role="agent")
+        s.add(user)
+        s.flush()
+        s.add(
+            PersonalPhrase(user_id=user.id, key="k", scene="迎宾", shortcut="a1", text="在的亲", tags=["x"])
+        )
+        uid = user.id
+    with pytest.raises(IntegrityError), db.session() as s:
+        s.add(PersonalPhrase(user_id=uid, key="k", scene="迎宾", shortcut="a2", text="重复", tags=[]))
+    with db.session() as s:
+        assert s.scalars(select(PersonalPhrase)).one().tags == ["x"]
+        s.add(PhraseReleaseRow(version="1", date=date(2026, 11, 9), items=[{"key": "k"}], sha256="0" * 64))
+        s.add(PhraseReleaseSeen(user_id=uid, version="1"))
+    with pytest.raises(IntegrityError), db.session() as s:
+        s.add(PhraseReleaseRow(version="1", date=date(2026, 11, 10), items=[], sha256="1" * 64))
+    with db.session() as s:
+        assert s.scalars(select(PhraseReleaseRow)).one().date == date(2026, 11, 9)
+        s.delete(s.scalars(select(User).where(User.login == "a1")).one())
+    with db.session() as s:
+        assert s.scalars(select(PersonalPhrase)).all() == []
+        assert s.scalars(select(PhraseReleaseSeen)).all() == []
+    db.dispose()
