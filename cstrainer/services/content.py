@@ -257,7 +257,12 @@ class ContentService:
         if not dirs:
             log.warning("no shipped content found next to the program; starting empty")
             return None
-        return self.import_paths(SYSTEM, dirs, include_demo=include_demo)
+        report = self.import_paths(SYSTEM, dirs, include_demo=include_demo)
+        # the sample phrase library comes with its release history (the biweekly cycle)
+        from cstrainer.services.phrases import PhraseService
+
+        PhraseService(self._db).import_shipped_releases(SYSTEM, dirs)
+        return report
 
     def import_demo_users(self, actor: Actor, *, include_managers: bool = False) -> ImportReport:
         """The documented demo accounts from the shipped demo pack (password in the README).

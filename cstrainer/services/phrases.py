@@ -63,6 +63,7 @@ from cstrainer.domain.phrases import PhraseItem
 from cstrainer.formats.phrase_release import (
     PhraseReleaseError,
     dumps_release,
+    load_release,
     read_release_zip,
     write_release_zip,
 )
@@ -927,6 +928,32 @@ class PhraseService:
             info = _release_info(row)
         self.invalidate()
         return ReleaseImportResult(info, already_present=False)
+
+    def import_shipped_releases(self, actor: Actor, folders: Iterable[Path]) -> int:
+        """Record the releases shipped as ``phrase_releases/*.yaml`` under ``folders`` (the release
+        history of the sample library), oldest first; versions already here are left alone and the
+        library itself is not touched (it is imported from the phrase packs). All or nothing.
+        Returns how many releases were added."""
+        actor.require(Permission.IMPORT_CONTENT)
+        files = sorted(p for folder in folders for p in Path(folder).glob("phrase_releases/*.yaml"))
+        releases: list[PhraseRelease] = []
+        for file in files:
+            try:
+                releases.append(load_release(file))
+            except PhraseReleaseError as exc:
+                raise InvalidInput(f"发布文件 {file.name} 有误：{exc}") from exc
+        releases.sort(key=lambda r: r.stamp.sort_key())
+        added = 0
+        with self._db.session() as s:
+            for release in releases:
+                if s.scalar(select(PhraseReleaseRow.id).where(PhraseReleaseRow.version == release.version)):
+                    continue
+                self._add_release(
+                    s, actor, release.version, release.notes, list(release.items), on=release.date,
+                    source="imported", author=release.author,
+                )  # fmt: skip
+                added += 1
+        return added
 
     def _items_of(self, actor: Actor, version: str) -> list[PhraseItem]:
         if version == DRAFT:

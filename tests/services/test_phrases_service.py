@@ -450,3 +450,18 @@ def test_older_tampered_or_unknown_brand_releases_are_refused_whole(lib: Service
         assert third.phrases.list_releases(SYSTEM) == []
     finally:
         third.close()
+
+
+def test_the_shipped_library_comes_with_its_two_releases(seeded: Services) -> None:
+    # GIVEN a new database seeded from the shipped content
+    versions = sorted(r.version for r in seeded.phrases.list_releases(SYSTEM))
+    assert versions == ["2026.11.1", "2026.11.2"]
+    # THEN the newest release is exactly the library, and a new agent sees what it changed
+    assert seeded.phrases.diff(SYSTEM, "2026.11.2", "draft").is_empty
+    kefu = seeded.auth.login("kefu", "demo1234")
+    changes = seeded.phrases.what_changed_since_seen(kefu)
+    assert changes is not None and changes.since == "2026.11.1" and changes.latest.version == "2026.11.2"
+    assert changes.diff.added and changes.diff.removed and changes.diff.changed
+    # seeding again adds nothing
+    root = Path(__file__).resolve().parents[2]
+    assert seeded.phrases.import_shipped_releases(SYSTEM, [root / "scripts_library"]) == 0

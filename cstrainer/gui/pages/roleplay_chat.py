@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cstrainer.domain.phrases import fill_placeholders
 from cstrainer.gui import errors, prompts
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.roleplay_chat_view import ChatView
@@ -65,6 +66,9 @@ TICK_MS = 200
 RED = "#c62828"
 GREEN = "#2e7d32"
 GREY = "#5f6368"
+LIBRARY_ROLE = Qt.ItemDataRole.UserRole + 1  # (key, scope) of a phrase-library row
+LIBRARY_LIMIT = 30
+LIBRARY_COLOUR = "#1f4e79"
 OUTCOME_COLOURS = {"流失": RED, "投诉": RED, "差评": RED, "未成交": "#ef6c00"}
 
 
@@ -249,7 +253,10 @@ class ChatSessionWidget(QWidget):
         self.shown_at: float | None = None
         self.current_turn: str | None = None
         self.stats = ChatStats()
-        self.phrases: list[tuple[str, str]] = list(session.phrases)
+        self.phrases: list[tuple[str, str]] = list(session.phrases)  # the scenario's suggestions
+        self.library_hits: list[Any] = []  # PhraseHit from the phrase library for the current query
+        self.product_names: list[str] = []
+        self._phrase_seq = 0
         self.key_points: dict[tuple[str | None, str], _KeyPointText] = {}
         self._queue: list[_Pending] = []
         self._last_agent_bubble: ChatBubble | None = None
@@ -330,11 +337,15 @@ class ChatSessionWidget(QWidget):
             self.ctx.services,
             self.ctx.actor,
             keys,
-            on_done=lambda products: self.view.product_card.body.setText(product_html(products, keys)),
+            on_done=lambda products: self._products_loaded(products, keys),
             on_error=lambda exc: self.view.product_card.body.setText(html.escape(str(exc))),
             owner=self,
             name="roleplay.products",
         )
+
+    def _products_loaded(self, products: Sequence[ProductCard], keys: Sequence[str]) -> None:
+        self.product_names = [p.name for p in products]
+        self.view.product_card.body.setText(product_html(products, keys))
 
     def _replay_stored(self, messages: Sequence[Any]) -> None:
         """Show what is already stored; the last customer line (if unanswered) "types" in."""
@@ -350,6 +361,10 @@ class ChatSessionWidget(QWidget):
 
     # --- phrases --------------------------------------------------------------------------------------
 
+    # The scenario's suggested phrases stay on top (filtered here as the agent types); below them
+    # the team library's matches for the scenario's brand, asked of the service on the database
+    # thread at each keystroke. Inserting fills {顾客昵称} and {商品名} and counts the use.
+
     def _fill_phrases(self) -> None:
         lst = self.view.phrase_list
         lst.clear()
@@ -362,20 +377,90 @@ class ChatSessionWidget(QWidget):
             item = QListWidgetItem(_t("这个场景没有推荐短语"))
             item.setFlags(Qt.ItemFlag.NoItemFlags)
             lst.addItem(item)
-        self._filter_phrases(self.view.phrase_search.text())
+        self._filter_local(self.view.phrase_search.text())
+        self._add_library_items()
 
-    def _filter_phrases(self, query: str) -> None:
+    def _filter_local(self, query: str) -> None:
         q = query.strip().lstrip("/").lower()
         lst = self.view.phrase_list
         for i in range(lst.count()):
             item = lst.item(i)
-            item.setHidden(bool(q) and q not in item.text().lower())
+            if item.data(LIBRARY_ROLE) is None:
+                item.setHidden(bool(q) and q not in item.text().lower())
+
+    def _filter_phrases(self, query: str) -> None:
+        self._filter_local(query)
+        # The library rows belong to the previous query: drop them until the new answer comes.
+        self.library_hits = []
+        self._remove_library_items()
+        q = query.strip().lstrip("/")
+        self._phrase_seq += 1
+        if not q:
+            return
+        seq = self._phrase_seq
+        brand = getattr(self.scenario, "brand", None)
+        self.ctx.runner.db(
+            self.ctx.services.phrases.search,
+            self.ctx.actor,
+            q,
+            limit=LIBRARY_LIMIT,
+            brand=brand,
+            on_done=lambda hits: self._library_found(seq, hits),
+            on_error=lambda exc: log.warning("phrase search failed: %s", exc),
+            owner=self,
+            name="roleplay.phrases",
+        )
+
+    def _library_found(self, seq: int, hits: Sequence[Any]) -> None:
+        if seq != self._phrase_seq:
+            return
+        suggested = {text for _shortcut, text in self.phrases}
+        self.library_hits = [h for h in hits if h.phrase.text not in suggested]
+        self._remove_library_items()
+        self._add_library_items()
+
+    def _remove_library_items(self) -> None:
+        lst = self.view.phrase_list
+        for i in reversed(range(lst.count())):
+            if lst.item(i).data(LIBRARY_ROLE) is not None:
+                lst.takeItem(i)
+
+    def _add_library_items(self) -> None:
+        lst = self.view.phrase_list
+        for hit in self.library_hits:
+            p = hit.phrase
+            label = _t("我的") if p.scope == "personal" else _t("话术库")
+            item = QListWidgetItem(f"/{p.shortcut}  {p.text}  [{label}]")
+            item.setData(Qt.ItemDataRole.UserRole, p.text)
+            item.setData(LIBRARY_ROLE, (p.key, p.scope))
+            item.setToolTip(f"{p.scene} · {p.intent}\n{p.text}")
+            item.setForeground(QColor(LIBRARY_COLOUR))
+            lst.addItem(item)
+
+    def placeholder_values(self) -> dict[str, str]:
+        return {
+            "顾客昵称": self.session.customer_name or "",
+            "商品名": self.product_names[0] if self.product_names else "",
+        }
 
     def _insert_phrase(self, item: QListWidgetItem) -> None:
         text = item.data(Qt.ItemDataRole.UserRole)
-        if text:
-            self.view.input.insertPlainText(str(text))
-            self.view.input.setFocus()
+        if not text:
+            return
+        self.view.input.insertPlainText(fill_placeholders(str(text), self.placeholder_values()))
+        self.view.input.setFocus()
+        source = item.data(LIBRARY_ROLE)
+        if source is not None:
+            key, scope = source
+            self.ctx.runner.db(
+                self.ctx.services.phrases.record_use,
+                self.ctx.actor,
+                key,
+                scope=scope,
+                on_error=lambda exc: log.warning("phrase use not counted: %s", exc),
+                owner=self,
+                name="roleplay.phrase_use",
+            )
 
     # --- the customer's lines -------------------------------------------------------------------------
 
