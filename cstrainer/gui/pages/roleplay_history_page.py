@@ -595,7 +595,7 @@ register_page(
     key="roleplay-history",
     title=QT_TRANSLATE_NOOP("pages", "对话记录"),
     factory=RolePlayHistoryPage,
-    icon="SP_FileDialogDetailedView",
+    icon="SP_MediaSeekBackward",
     roles=None,
     order=ORDER["对话记录"],
 )

@@ -61,8 +61,7 @@ class HistoryListView(QWidget):
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(8)
-        top = QHBoxLayout()
-        top.addWidget(_heading(self.tr("对话记录"), 1.2))
+        top = QHBoxLayout()  # the main window already shows the page title
         top.addStretch(1)
         self.person_label = QLabel(self.tr("学员"))
         top.addWidget(self.person_label)

@@ -319,7 +319,7 @@ register_page(
     key="roleplay",
     title=QT_TRANSLATE_NOOP("pages", "对话模拟"),
     factory=RolePlayPage,
-    icon="SP_MessageBoxQuestion",
+    icon="SP_CommandLink",
     roles=None,  # everyone practises; trainers try their scenarios here too
     order=ORDER["对话模拟"],
 )

@@ -38,12 +38,7 @@ class ScenarioPickerView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(8)
 
-        heading = QLabel(self.tr("对话模拟"))
-        font = QFont(heading.font())
-        font.setBold(True)
-        font.setPointSizeF(font.pointSizeF() * 1.2)
-        heading.setFont(font)
-        outer.addWidget(heading)
+        # the main window already shows the page title
         intro = QLabel(self.tr("选择一个场景，和模拟顾客聊一聊：每条回复都会按要点、规范、时效和合规打分。"))
         intro.setStyleSheet(f"color: {GREY};")
         intro.setWordWrap(True)
