@@ -592,6 +592,48 @@ def cmd_phrases_diff(ctx: Context) -> int:
     return EXIT_OK
 
 
+def _comment_json(c: Any) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "phrase_key": c.phrase_key,
+        "kind": c.kind,
+        "text": c.text,
+        "status": c.status,
+        "author": c.author_login,
+        "author_name": c.author_name,
+        "created_at": c.created_at.isoformat(),
+        "decided_by": c.decided_by,
+        "decided_at": c.decided_at.isoformat() if c.decided_at else None,
+        "decision_note": c.decision_note,
+    }
+
+
+def cmd_phrases_comments(ctx: Context) -> int:
+    """Comments and proposals: one phrase's whole thread, or the open ones of the whole draft."""
+    from cstrainer.services.phrase_review import KIND_LABELS, STATUS_LABELS
+
+    a = ctx.args
+    review = ctx.services.phrase_review
+    rows = review.list_for_phrase(ctx.actor(), a.key) if a.key else review.list_open(ctx.actor())
+    if a.json:
+        _print_json([_comment_json(c) for c in rows])
+        return EXIT_OK
+    if not rows:
+        print(f"话术 {a.key} 还没有评论或建议" if a.key else "草稿中没有待处理的评论或建议")
+        return EXIT_OK
+    for c in rows:
+        when = c.created_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        who = f"{c.author_name}（{c.author_login}）" if c.author_login else "已删除的账号"
+        decided = f"，{c.decided_by} 处理" if c.decided_by else ""
+        note = f"：{c.decision_note}" if c.decision_note else ""
+        print(
+            f"#{c.id} {c.phrase_key} [{KIND_LABELS[c.kind]}·{STATUS_LABELS[c.status]}{decided}{note}] {who} {when}"
+        )
+        print(f"    {c.text}")
+    print(f"共 {len(rows)} 条")
+    return EXIT_OK
+
+
 def _release_json(r: Any) -> dict[str, Any]:
     return {
         "version": r.version,
@@ -648,6 +690,62 @@ def cmd_phrases_release_import(ctx: Context) -> int:
         print(f"话术版本 {r.version} 已经导入过，内容一致，无需再导入")
     else:
         print(f"已导入话术版本 {r.version}（{r.date}，{r.items} 条），团队话术库已更新；个人话术不受影响")
+    return EXIT_OK
+
+
+def _print_preview(preview: Any) -> None:
+    print(f"{preview.file}：{preview.summary()}")
+    for item in preview.added:
+        print(f"+ {_item_line(item)}")
+    for _old, new in preview.updated:
+        print(f"~ {_item_line(new)}")
+    for f in preview.lint:
+        words = "、".join(f"“{h.word}”（{h.reason}）" for h in f.hits)
+        print(f"! {f.item.key} {f.item.shortcut} 含违规用语：{words}")
+    for w in preview.warnings:
+        print(f"提示：{w}", file=sys.stderr)
+    for pr in preview.problems:
+        print(f"错误：{pr}", file=sys.stderr)
+
+
+def cmd_phrases_import(ctx: Context) -> int:
+    """Preview (--dry-run) or import a Qianniu CSV/xlsx into the team library, all or nothing."""
+    from cstrainer.services.phrase_io import ImportRejected
+
+    a = ctx.args
+    io_service = ctx.services.phrase_io
+    actor = ctx.actor()
+    if a.dry_run:
+        preview = io_service.preview(actor, Path(a.path))
+        if a.json:
+            _print_json(preview.to_json())
+        else:
+            _print_preview(preview)
+            if preview.lint and preview.ok:
+                print("含违规用语的话术需用 --justification 写明理由才能导入", file=sys.stderr)
+        return EXIT_OK if preview.ok else EXIT_FAILED
+    try:
+        result = io_service.import_table(actor, Path(a.path), justification=a.justification or "")
+    except ImportRejected as exc:
+        if a.json:
+            _print_json({**exc.preview.to_json(), "imported": False, "error": str(exc)})
+        else:
+            _print_preview(exc.preview)
+            print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if a.json:
+        _print_json({**result.preview.to_json(), "imported": True, "justified": list(result.justified)})
+    else:
+        print(
+            f"已导入 {result.preview.file}：新增 {result.added} 条、修改 {result.updated} 条、不变 {result.unchanged} 条"
+        )
+    return EXIT_OK
+
+
+def cmd_phrases_export(ctx: Context) -> int:
+    a = ctx.args
+    n = ctx.services.phrase_io.export(ctx.actor(), Path(a.path), fmt=a.format, brand=a.brand)
+    print(f"已导出 {n} 条话术到 {a.path}")
     return EXIT_OK
 
 
@@ -1070,6 +1168,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("old", metavar="A")
     sp.add_argument("new", metavar="B")
     sp.add_argument("--json", action="store_true")
+    sp = add(ph, "comments", cmd_phrases_comments, "查看话术的评论与建议（不给 KEY 时列出草稿中待处理的）")
+    sp.add_argument("key", metavar="KEY", nargs="?", help="话术编号：列出这条话术的全部评论与建议")
+    sp.add_argument("--json", action="store_true")
+    sp = add(ph, "import", cmd_phrases_import, "从千牛快捷短语 CSV/xlsx 导入团队话术（全部有效才写入）")
+    sp.add_argument("path", metavar="PATH")
+    sp.add_argument("--dry-run", action="store_true", help="只预览：新增、修改、不变和所有问题，不写入")
+    sp.add_argument("--justification", help="文件含违规用语时保留的理由（记入操作日志）")
+    sp.add_argument("--json", action="store_true")
+    sp = add(ph, "export", cmd_phrases_export, "导出团队话术为 CSV、xlsx 或 espanso YAML")
+    sp.add_argument("path", metavar="PATH")
+    sp.add_argument(
+        "--format", choices=["csv", "xlsx", "espanso"], help="文件格式（默认按扩展名；.yml 为 espanso）"
+    )
+    sp.add_argument("--brand", help="只导出此品牌（及通用）话术")
     rel_parser = ph.add_parser(
         "release",
         help="话术版本：列表、发布、回退、导出、导入",

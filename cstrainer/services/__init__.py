@@ -22,6 +22,9 @@ from cstrainer.services.errors import (
     ValidationFailed,
 )
 from cstrainer.services.exams import ExamService
+from cstrainer.services.phrase_drills import PhraseDrillService
+from cstrainer.services.phrase_io import PhraseIoService
+from cstrainer.services.phrase_review import PhraseReviewService
 from cstrainer.services.phrases import PhraseService
 from cstrainer.services.questions import QuestionBankService
 from cstrainer.services.roleplay import RolePlayService
@@ -42,6 +45,9 @@ class Services:
         self.exams = ExamService(db)
         self.roleplay = RolePlayService(db)
         self.phrases = PhraseService(db)
+        self.phrase_review = PhraseReviewService(db, self.phrases)
+        self.phrase_drills = PhraseDrillService(db, self.phrases)
+        self.phrase_io = PhraseIoService(db, self.phrases)
         self.database = DatabaseService(self, db)
 
     @classmethod

@@ -43,6 +43,18 @@ Phrase library (revision 0005)
   ``rollback_of`` (the version whose content a rollback re-published).
 - ``phrase_release_seen``: the newest release each person has looked at ("what changed").
 
+Phrase review and drills (revision 0006)
+- ``phrase_comments``: colleagues' comments on and proposed wordings for a team phrase of the
+  draft: ``phrase_key`` (no foreign key: keys outlive rows across release imports), ``author_id``,
+  ``kind`` (comment / proposal), ``text``, ``status`` (open / accepted / rejected), ``created_at``,
+  ``decided_by`` (login of the trainer or manager), ``decided_at`` and ``decision_note``.
+- ``phrase_drill_cards``: the fsrs card (``card`` JSON, ``due``) of one phrase for one person's
+  shortcut-recall drill, unique per (user, phrase_key).
+- ``phrase_drill_attempts``: every recall answer and typing-drill attempt: ``kind`` (recall /
+  typing), ``phrase_key`` (typing: the keys of the phrases in the text, comma separated), ``mode``
+  (recall prompt mode), ``prompt``, ``answer``, ``correct``, ``seconds``, and for typing ``cpm``,
+  ``accuracy`` and ``net_cpm`` (错一罚五).
+
 Timestamps are stored as naive UTC and handed out as aware UTC (see ``UTCDateTime``).
 """
 
@@ -57,6 +69,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -511,11 +524,73 @@ class PhraseReleaseSeen(Base):
     seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# --- revision 0006: phrase review (comments, proposals) and drills -----------------------------------
+
+
+class PhraseCommentRow(Base):
+    """A comment on, or a proposed wording for, a team phrase of the draft."""
+
+    __tablename__ = "phrase_comments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    phrase_key: Mapped[str] = mapped_column(String(128), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # comment | proposal
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)  # open | accepted | rejected
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column()
+    decision_note: Mapped[str] = mapped_column(Text, default="")
+
+
+class PhraseDrillCard(Base):
+    """The fsrs scheduling state of one phrase in one person's shortcut-recall drill."""
+
+    __tablename__ = "phrase_drill_cards"
+    __table_args__ = (UniqueConstraint("user_id", "phrase_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    phrase_key: Mapped[str] = mapped_column(String(128))
+    card: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    due: Mapped[datetime] = mapped_column(index=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PhraseDrillAttempt(Base):
+    """One recall answer or typing-drill attempt."""
+
+    __tablename__ = "phrase_drill_attempts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))  # recall | typing
+    phrase_key: Mapped[str] = mapped_column(Text, default="")
+    mode: Mapped[str] = mapped_column(String(32), default="")
+    prompt: Mapped[str] = mapped_column(Text, default="")
+    answer: Mapped[str] = mapped_column(Text, default="")
+    correct: Mapped[bool | None] = mapped_column(Boolean)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    cpm: Mapped[float | None] = mapped_column(Float)
+    accuracy: Mapped[float | None] = mapped_column(Float)
+    net_cpm: Mapped[float | None] = mapped_column(Float)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 Index("ix_login_events_login_at", LoginEvent.login, LoginEvent.at)
 Index("ix_attempts_user_exam", Attempt.user_id, Attempt.exam_id)
 Index("ix_attempt_items_question_version", AttemptItem.question_id, AttemptItem.question_version)
 Index("ix_roleplay_sessions_user_scenario", RolePlaySession.user_id, RolePlaySession.scenario_key)
 Index("ix_phrases_updated_at", Phrase.updated_at)
+Index(
+    "ix_phrase_drill_attempts_user_kind_created",
+    PhraseDrillAttempt.user_id,
+    PhraseDrillAttempt.kind,
+    PhraseDrillAttempt.created_at,
+)
 
 CONTENT_MODELS: dict[str, type[ContentMixin]] = {
     "products": Product,

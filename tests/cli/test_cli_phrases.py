@@ -190,3 +190,38 @@ def test_agents_cannot_publish(
         capsys, "--db", db, "--user", "lily", "phrases", "release", "publish", "1.0", "--notes", "x"
     )
     assert code == 1 and "权限不足" in err
+
+
+def test_comments_lists_open_items_and_one_phrases_thread(
+    db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run(capsys, "--db", db, "phrases", "comments")
+    assert code == 0 and "没有待处理" in out
+    s = Services(open_database(db))
+    lily = s.auth.login("lily", "lily-pass-1")
+    c = s.phrase_review.comment(lily, "qy-hello", "可以加个表情")
+    p = s.phrase_review.propose(lily, "shared-ship", "亲，订单 {订单号} 已经发出啦～")
+    s.phrase_review.reject(SYSTEM, c.id, note="先不改")
+    s.close()
+    code, out, _ = run(capsys, "--db", db, "phrases", "comments", "--json")
+    assert code == 0
+    rows = json.loads(out)
+    assert [(r["id"], r["kind"], r["status"], r["author"]) for r in rows] == [
+        (p.id, "proposal", "open", "lily")
+    ]
+    assert set(rows[0]) == {
+        "id", "phrase_key", "kind", "text", "status", "author", "author_name", "created_at", "decided_by",
+        "decided_at", "decision_note",
+    }  # fmt: skip
+    code, out, _ = run(capsys, "--db", db, "phrases", "comments", "qy-hello", "--json")
+    assert [(r["status"], r["decided_by"], r["decision_note"]) for r in json.loads(out)] == [
+        ("rejected", "system", "先不改")
+    ]
+    code, out, _ = run(capsys, "--db", db, "phrases", "comments", "qy-hello")
+    assert code == 0 and "未采纳" in out and "李丽（lily）" in out and "可以加个表情" in out
+    code, _, err = run(capsys, "--db", db, "phrases", "comments", "nope")
+    assert code == 1 and "nope" in err
+    # an agent sees the open items of the phrases of her brands
+    monkeypatch.setenv("CSTRAINER_PASSWORD", "lily-pass-1")
+    code, out, _ = run(capsys, "--db", db, "--user", "lily", "phrases", "comments", "--json")
+    assert code == 0 and [r["phrase_key"] for r in json.loads(out)] == ["shared-ship"]

@@ -332,3 +332,117 @@ def test_phrase_tables_on_postgresql(pg_url: str) -> None:
         assert s.scalars(select(PersonalPhrase)).all() == []
         assert s.scalars(select(PhraseReleaseSeen)).all() == []
     db.dispose()
+
+
+# --- revision 0006: phrase review and drills ------------------------------------------------------
+
+
+def test_upgrade_from_0005_adds_empty_review_and_drill_tables(tmp_path: Path) -> None:
+    # GIVEN a database as release 0005 left it
+    file = tmp_path / "schema-0005.sqlite"
+    shutil.copyfile(FIXTURES / "schema-0005.sqlite", file)
+    # WHEN it is opened by this version
+    from cstrainer.domain.accounts import Role
+    from cstrainer.services import Actor, Services
+    from cstrainer.storage.models import PhraseCommentRow, PhraseDrillAttempt, PhraseDrillCard
+
+    services = Services(open_database(f"sqlite:///{file}"))
+    # THEN the new tables are there and empty, and the old phrase is still there
+    with services.db.session() as s:
+        assert s.scalars(select(PhraseCommentRow)).all() == []
+        assert s.scalars(select(PhraseDrillCard)).all() == []
+        assert s.scalars(select(PhraseDrillAttempt)).all() == []
+    # AND the agent can comment on the phrase and drill it
+    agent = Actor(
+        user_id=3, login="chenjing", display_name="陈静", role=Role.AGENT, brand_keys=frozenset({"demo"})
+    )
+    note = services.phrase_review.comment(agent, "demo-welcome", "可以加个表情")
+    assert (note.author_login, note.status) == ("chenjing", "open")
+    result = services.phrase_drills.answer_recall(agent, "demo-welcome", "hy1", 2.0)
+    assert result.correct
+    services.close()
+
+
+def test_review_and_drill_rows_of_schema_0006_survive_opening(tmp_path: Path) -> None:
+    file = tmp_path / "schema-0006.sqlite"
+    shutil.copyfile(FIXTURES / "schema-0006.sqlite", file)
+    from datetime import UTC, datetime
+
+    from cstrainer.domain.accounts import Role
+    from cstrainer.services import Actor, Services
+    from cstrainer.services.phrase_drills import PhraseDrillService
+
+    services = Services(open_database(f"sqlite:///{file}"))
+    trainer = Actor(user_id=2, login="zhaolei", display_name="赵磊", role=Role.TRAINER)
+    thread = services.phrase_review.list_for_phrase(trainer, "demo-welcome")
+    assert [(c.kind, c.status, c.author_name) for c in thread] == [
+        ("proposal", "open", "陈静"),
+        ("comment", "accepted", "陈静"),
+    ]
+    assert thread[1].decided_by == "zhaolei" and thread[1].decided_at is not None
+    stats = services.phrase_drills.stats(trainer, 3)
+    assert (
+        stats.recall_attempts,
+        stats.recall_correct,
+        stats.typing_attempts,
+        stats.typing_best_net_cpm,
+    ) == (
+        1,
+        1,
+        1,
+        72.0,
+    )
+    # the stored fsrs card is read back and rescheduled
+    later = PhraseDrillService(services.db, services.phrases, clock=lambda: datetime(2026, 1, 7, tzinfo=UTC))
+    agent = Actor(
+        user_id=3, login="chenjing", display_name="陈静", role=Role.AGENT, brand_keys=frozenset({"demo"})
+    )
+    assert [p.phrase_key for p in later.next_recall(agent)] == ["demo-welcome"]
+    assert later.answer_recall(agent, "demo-welcome", "hy1", 2.0).next_due > datetime(2026, 1, 8, tzinfo=UTC)
+    services.close()
+
+
+def test_review_and_drill_revision_downgrades_and_upgrades_again(tmp_path: Path) -> None:
+    file = tmp_path / "down.sqlite"
+    shutil.copyfile(FIXTURES / "schema-0006.sqlite", file)
+    eng = make_engine(f"sqlite:///{file}")
+    with eng.begin() as conn:
+        command.downgrade(alembic_config(conn), "0005")
+        tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert not {"phrase_comments", "phrase_drill_cards", "phrase_drill_attempts"} & tables
+        assert conn.exec_driver_sql("SELECT key FROM phrases").scalar() == "demo-welcome"
+        command.upgrade(alembic_config(conn), "head")
+    eng.dispose()
+
+
+def test_review_and_drill_tables_on_postgresql(pg_url: str) -> None:
+    """The 0006 tables work on PostgreSQL: unique (user, phrase), JSON cards, cascades, SET NULL."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy.exc import IntegrityError
+
+    from cstrainer.storage.models import PhraseCommentRow, PhraseDrillAttempt, PhraseDrillCard
+
+    when = datetime(2026, 11, 9, 8, 0, tzinfo=UTC)
+    db = open_database(pg_url)
+    with db.session() as s:
+        user = User(login="a1", display_name="甲", role="agent")
+        s.add(user)
+        s.flush()
+        uid = user.id
+        s.add(PhraseDrillCard(user_id=uid, phrase_key="k", card={"state": 1}, due=when))
+        s.add(PhraseDrillAttempt(user_id=uid, kind="typing", correct=None, seconds=1.5, cpm=120.0))
+        s.add(PhraseCommentRow(phrase_key="k", author_id=uid, kind="comment", text="好"))
+    with pytest.raises(IntegrityError), db.session() as s:
+        s.add(PhraseDrillCard(user_id=uid, phrase_key="k", card={}, due=when))
+    with db.session() as s:
+        card = s.scalars(select(PhraseDrillCard)).one()
+        assert (card.card, card.due) == ({"state": 1}, when)
+        assert s.scalars(select(PhraseDrillAttempt)).one().cpm == 120.0
+        s.delete(s.scalars(select(User).where(User.login == "a1")).one())
+    with db.session() as s:
+        assert s.scalars(select(PhraseDrillCard)).all() == []
+        assert s.scalars(select(PhraseDrillAttempt)).all() == []
+        comment = s.scalars(select(PhraseCommentRow)).one()
+        assert (comment.author_id, comment.status) == (None, "open")
+    db.dispose()
