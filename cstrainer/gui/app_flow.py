@@ -92,6 +92,8 @@ class AppFlow(QObject):
         self.first_run_dialog: FirstRunDialog | None = None
         self.login_dialog: LoginDialog | None = None
         self.window: MainWindow | None = None
+        # after login, show "本次更新" / the release reminder (a test may turn it off)
+        self.startup_notices = True
 
     # --- opening ---------------------------------------------------------------------------------
 
@@ -177,7 +179,7 @@ class AppFlow(QObject):
         if self.login_dialog is not None:
             self.login_dialog.deleteLater()
             self.login_dialog = None
-        window = MainWindow(self.services, self.runner, actor)
+        window = MainWindow(self.services, self.runner, actor, startup_notices=self.startup_notices)
         window.logout_requested.connect(self._logout)
         window.quit_requested.connect(lambda: self.finished.emit(EXIT_OK))
         self.window = window

@@ -3,6 +3,11 @@
 Pages are built lazily the first time they are opened, get a :class:`PageContext` through their
 constructor, and are told when they are shown (``page_shown``) and when the session ends
 (``page_closing``).
+
+After login (``startup_notices``, on in the app, off by default so tests opt in) the window asks,
+on the database thread and never delaying start-up, whether the phrase library has news: an agent
+or trainee sees "本次更新" (what changed since the release they last looked at, with its quiz); a
+trainer sees the biweekly release reminder in the status bar.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ import logging
 
 import cstrainer
 from cstrainer import paths
+from cstrainer.domain.accounts import Permission
+from cstrainer.domain.phrases import PhraseItem
 from cstrainer.gui import prompts
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.main_window_view import MainWindowView
@@ -20,6 +27,7 @@ from cstrainer.gui.qt import QCloseEvent, QListWidgetItem, QMainWindow, Qt, QWid
 from cstrainer.gui.tasks import TaskRunner
 from cstrainer.services import Services
 from cstrainer.services.actor import Actor
+from cstrainer.services.phrases import SeenChanges
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +46,7 @@ class MainWindow(QMainWindow):
         parent: QWidget | None = None,
         *,
         registry: PageRegistry | None = None,
+        startup_notices: bool = False,
     ) -> None:
         super().__init__(parent)
         if registry is None:
@@ -53,6 +62,7 @@ class MainWindow(QMainWindow):
         self.pages: dict[str, QWidget] = {}
         self._ending = False
         self._relogin_pending = False
+        self.news_dialog: QWidget | None = None  # "本次更新" shown after login (tests reach it here)
 
         for spec in self.specs:
             item = QListWidgetItem(spec.make_icon(), spec.display_title())
@@ -70,6 +80,8 @@ class MainWindow(QMainWindow):
         self._current_row = -1
         if self.specs:
             self.view.nav.setCurrentRow(0)
+        if startup_notices:
+            self.check_phrase_news()
 
     # --- pages -----------------------------------------------------------------------------------
 
@@ -119,6 +131,55 @@ class MainWindow(QMainWindow):
             return self.pages.get(self.specs[self._current_row].key)
         return None
 
+    # --- phrase-library news after login ------------------------------------------------------------
+
+    def check_phrase_news(self) -> None:
+        """Ask in the background for the release reminder (trainers) or what changed (others)."""
+        actor, services = self.ctx.actor, self.ctx.services
+        if actor.can(Permission.EDIT_CONTENT):
+            self.ctx.runner.db(
+                services.phrases.release_reminder,
+                actor,
+                on_done=self._show_release_reminder,
+                on_error=self._news_failed,
+                owner=self,
+                name="main.release_reminder",
+            )
+        elif actor.user_id is not None:
+            from cstrainer.gui.pages.phrases_page import latest_changes
+
+            self.ctx.runner.db(
+                latest_changes,
+                services,
+                actor,
+                only_new=True,
+                on_done=self._show_whats_new,
+                on_error=self._news_failed,
+                owner=self,
+                name="main.whats_new",
+            )
+
+    def _show_release_reminder(self, text: str | None) -> None:
+        label = self.view.reminder_label
+        label.setText("⏰ " + text if text else "")
+        label.setToolTip(self.tr("在“话术库”页点“版本发布与对比…”发布新版本") if text else "")
+        label.setVisible(bool(text))
+
+    def _show_whats_new(self, result: tuple[SeenChanges, list[PhraseItem]] | None) -> None:
+        if result is None or self._ending:
+            return
+        from cstrainer.gui.pages.phrase_release_dialog import WhatChangedDialog
+
+        changes, items = result
+        dialog = WhatChangedDialog(self.ctx, changes, items, self)
+        self.news_dialog = dialog
+        dialog.open()
+
+    @staticmethod
+    def _news_failed(exc: BaseException) -> None:
+        # news are a courtesy: a failure here must not greet the person with an error dialog
+        log.warning("checking the phrase library for news failed: %s", exc)
+
     # --- session ---------------------------------------------------------------------------------
 
     def show_status(self, text: str) -> None:
@@ -135,6 +196,9 @@ class MainWindow(QMainWindow):
                     widget.page_closing()
                 except Exception:
                     log.exception("page %r failed to close cleanly", widget)
+        if self.news_dialog is not None:
+            self.news_dialog.close()
+            self.news_dialog = None
         self._ending = True
         return True
 

@@ -61,7 +61,16 @@ class MainWindowView:
 
         self.user_label = QLabel()
         self.database_label = QLabel()
+        # the phrase-release reminder for trainers (hidden until there is one)
+        self.reminder_label = QLabel()
+        self.reminder_label.setObjectName("releaseReminder")
+        self.reminder_label.setStyleSheet(
+            "QLabel#releaseReminder { color: #8a4b00; background: #fff3cd; padding: 1px 8px;"
+            " border-radius: 3px; }"
+        )
+        self.reminder_label.setVisible(False)
         status = window.statusBar()
+        status.addWidget(self.reminder_label)
         status.addPermanentWidget(self.user_label)
         status.addPermanentWidget(self.database_label)
 

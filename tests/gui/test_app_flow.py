@@ -95,7 +95,15 @@ def test_existing_database_goes_straight_to_login(
     f.login_dialog.password_edit.setText(accounts.trainee[2])
     qtbot.mouseClick(f.login_dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: f.window is not None and f.window.isVisible(), timeout=10000)
-    assert f.window.page_titles() == ["考试", "对话模拟", "对话记录", "话术库", "练习", "我的账号"]
+    assert f.window.page_titles() == [
+        "考试",
+        "对话模拟",
+        "对话记录",
+        "话术库",
+        "话术练习",
+        "练习",
+        "我的账号",
+    ]
     # closing the main window quits
     with qtbot.waitSignal(f.finished, timeout=2000) as blocker:
         f.window.close()

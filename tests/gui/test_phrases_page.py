@@ -445,3 +445,232 @@ def test_the_chat_inserts_a_library_phrase_with_placeholders_filled(
     runner.wait_until_idle(10)
     team = {r.key: r for r in seeded.phrases.list_team(agent)}
     assert scope == "team" and team[key].usage_count == 1
+
+
+# --- the app-open hook: "本次更新" and the release reminder in the main window -----------------------
+
+
+@pytest.mark.shipped_releases
+def test_after_login_an_agent_sees_what_changed_in_the_main_window(
+    qtbot: Any, seeded: Any, runner: Any, screenshot: Any
+) -> None:
+    from cstrainer.gui.main_window import MainWindow
+
+    # GIVEN the shipped releases WHEN the agent logs in (the app turns the notices on)
+    window = MainWindow(seeded, runner, login(seeded, "kefu"), startup_notices=True)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    # THEN "本次更新" opens over the main window, without blocking it
+    qtbot.waitUntil(lambda: isinstance(window.news_dialog, WhatChangedDialog), timeout=10000)
+    dialog = window.news_dialog
+    assert isinstance(dialog, WhatChangedDialog) and "2026.11.2" in dialog.view.title_label.text()
+    assert window.current_key() is not None
+    screenshot(dialog, "main_window_whats_new")
+    dialog.close()
+    runner.wait_until_idle(10)
+    assert seeded.phrases.what_changed_since_seen(window.ctx.actor) is None  # not shown again
+    window.close()
+
+
+def test_after_login_a_trainer_sees_the_release_reminder(
+    qtbot: Any, seeded: Any, runner: Any, screenshot: Any
+) -> None:
+    from cstrainer.gui.main_window import MainWindow
+
+    window = MainWindow(seeded, runner, login(seeded, "peixun"), startup_notices=True)
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    label = window.view.reminder_label
+    qtbot.waitUntil(lambda: label.isVisible(), timeout=10000)
+    assert "还没有发布过版本" in label.text()
+    assert window.news_dialog is None  # trainers publish; they get no quiz
+    screenshot(window, "main_window_release_reminder")
+    window.close()
+
+
+def test_without_startup_notices_the_main_window_asks_nothing(qtbot: Any, seeded: Any, runner: Any) -> None:
+    from cstrainer.gui.main_window import MainWindow
+
+    seeded.phrases.publish(login(seeded, "peixun"), "2026.12.1", "第一版")
+    window = MainWindow(seeded, runner, login(seeded, "kefu"))
+    qtbot.addWidget(window)
+    window.show()
+    runner.wait_until_idle(10)
+    qtbot.wait(50)
+    assert window.news_dialog is None and not window.view.reminder_label.isVisible()
+    window.close()
+
+
+# --- table import (preview first) and export -----------------------------------------------------------
+
+
+def _csv(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "千牛快捷短语.csv"
+    path.write_text("分组,快捷编码,内容,品牌,标签,意图,编号\n" + "\n".join(rows) + "\n", encoding="utf-8-sig")
+    return path
+
+
+def test_import_a_table_shows_the_preview_then_imports(
+    qtbot: Any, make_page: Any, seeded: Any, tmp_path: Path, fake_prompts: Any, screenshot: Any
+) -> None:
+    from cstrainer.gui.pages.phrase_import_dialog import PhraseImportDialog
+
+    # GIVEN a Qianniu table with a new phrase, a changed one and a flagged one
+    trainer = login(seeded, "peixun")
+    old = next(r for r in seeded.phrases.list_team(trainer) if r.brand == "qinyu")
+    changed = f"{old.scene},{old.shortcut},{old.text}（已更新）,qinyu,,{old.intent},{old.key}"
+    fake_prompts.open_file = _csv(
+        tmp_path,
+        [
+            "送别,zzb1,亲，感谢您的光临，欢迎下次再来小屿家～,qinyu,送别,送别,qy-import-bye",
+            changed,
+            "推荐,zzt1,这款是全网最好用的洗衣液哦,qinyu,,主推,qy-import-best",
+        ],
+    )
+    page = make_page("peixun")
+    assert page.view.import_button.isVisible() and page.view.export_button.isVisible()
+    # WHEN the trainer chooses the file
+    qtbot.mouseClick(page.view.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: isinstance(page.dialog, PhraseImportDialog), timeout=10000)
+    dialog = page.dialog
+    v = dialog.view
+    # THEN the dry run is shown first: counts, the flagged wording and its reason
+    assert "新增 2 条、修改 1 条" in v.summary_label.text()
+    assert "含违规用语" in v.details.toPlainText() and "最" in v.details.toPlainText()
+    assert v.justification_edit.isVisible() and not v.import_button.isEnabled()
+    assert "qy-import-bye" not in {r.key for r in seeded.phrases.list_team(trainer)}
+    screenshot(dialog, "phrase_import_preview")
+    # WHEN a justification is written and 导入 clicked THEN everything is imported
+    v.justification_edit.setText("第三方检测报告可证")
+    assert v.import_button.isEnabled()
+    qtbot.mouseClick(v.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.import_result is not None, timeout=10000)
+    library = {r.key: r for r in seeded.phrases.list_team(trainer)}
+    assert {"qy-import-bye", "qy-import-best"} <= set(library)
+    assert library[old.key].text.endswith("（已更新）")
+    assert library["qy-import-best"].lint_justification == "第三方检测报告可证"
+    type_query(qtbot, page, "zzb1")
+    qtbot.waitUntil(lambda: [f.record.key for f in page.rows][:1] == ["qy-import-bye"], timeout=20000)
+
+
+def test_a_bad_table_lists_every_problem_and_cannot_be_imported(
+    qtbot: Any, make_page: Any, seeded: Any, tmp_path: Path, fake_prompts: Any, screenshot: Any
+) -> None:
+    from cstrainer.gui.pages.phrase_import_dialog import PhraseImportDialog
+
+    fake_prompts.open_file = _csv(
+        tmp_path,
+        [
+            "送别,zzb1,感谢光临～,qinyu,,,qy-a",
+            "没有这个场景,zzb2,你好,qinyu,,,qy-b",
+            "送别,zzb1,重复,qinyu,,,qy-c",
+        ],
+    )
+    page = make_page("peixun")
+    qtbot.mouseClick(page.view.import_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: isinstance(page.dialog, PhraseImportDialog), timeout=10000)
+    v = page.dialog.view
+    text = v.details.toPlainText()
+    assert "千牛快捷短语.csv 第 3 行 A 列（分组）" in text and "第 4 行 B 列（快捷编码）" in text
+    assert "不能导入" in v.summary_label.text() and not v.import_button.isEnabled()
+    assert not v.justification_edit.isVisible()
+    screenshot(page.dialog, "phrase_import_problems")
+    page.dialog.close()
+
+
+def test_export_the_team_library_of_one_brand(
+    qtbot: Any, make_page: Any, seeded: Any, tmp_path: Path, fake_prompts: Any
+) -> None:
+    from cstrainer.formats.phrase_table import parse_phrase_xlsx
+
+    page = make_page("peixun")
+    combo = page.view.brand_combo
+    combo.setCurrentIndex(combo.findData("qinyu"))
+    settle(qtbot, page)
+    fake_prompts.save_file = tmp_path / "沁屿话术.xlsx"
+    qtbot.mouseClick(page.view.export_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: fake_prompts.save_file.exists(), timeout=10000)
+    page.ctx.runner.wait_until_idle(10)
+    items = parse_phrase_xlsx(fake_prompts.save_file).phrases
+    trainer = login(seeded, "peixun")
+    assert len(items) == len(seeded.phrases.list_team(trainer, brand="qinyu"))
+    assert {it.brand for it in items} <= {None, "qinyu"}
+
+
+def test_agents_do_not_get_the_import_button(make_page: Any) -> None:
+    page = make_page("kefu")
+    assert not page.view.import_button.isVisible()
+    page.close()
+
+
+# --- 评论 / 建议 on a team phrase ------------------------------------------------------------------------
+
+
+def _select_first_team_phrase(qtbot: Any, page: PhrasesPage, key: str) -> None:
+    assert page.select_key(key)
+    qtbot.waitUntil(lambda: page.review.record is not None and not page.review.loading, timeout=10000)
+
+
+def test_an_agent_comments_and_proposes_and_the_trainer_accepts(
+    qtbot: Any, make_page: Any, seeded: Any, screenshot: Any
+) -> None:
+    trainer = login(seeded, "peixun")
+    target = next(r for r in seeded.phrases.list_team(trainer) if r.brand == "qinyu")
+    better = "亲，在的呢～小屿马上帮您看看，请稍等一下下哦"
+
+    # GIVEN an agent on the team tab WHEN they comment and propose a wording for a phrase
+    page = make_page("kefu")
+    panel = page.review
+    v = panel.view
+    assert page.view.review_holder.isVisible()
+    _select_first_team_phrase(qtbot, page, target.key)
+    assert target.text in v.phrase_label.text()
+    assert not v.accept_button.isVisible()  # agents do not decide
+    v.text_edit.setPlainText("这句有点生硬，顾客反馈像机器人")
+    qtbot.mouseClick(v.comment_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(panel.comments) == 1, timeout=10000)
+    v.text_edit.setPlainText(better)
+    qtbot.mouseClick(v.propose_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(panel.comments) == 2, timeout=10000)
+    assert [c.kind for c in panel.comments] == ["comment", "proposal"]
+    assert "[建议话术] 待处理" in v.thread_list.item(1).text() and v.text_edit.toPlainText() == ""
+    # a flagged wording is refused with the reason, nothing is stored
+    v.text_edit.setPlainText("这款是全网最好用的哦")
+    qtbot.mouseClick(v.propose_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "违规用语" in v.status_label.text(), timeout=10000)
+    assert len(seeded.phrase_review.list_for_phrase(trainer, target.key)) == 2
+    screenshot(page, "phrase_review_agent")
+    page.close()
+
+    # WHEN the trainer opens the thread and accepts the proposal
+    page = make_page("peixun")
+    panel = page.review
+    v = panel.view
+    _select_first_team_phrase(qtbot, page, target.key)
+    proposal = next(c for c in panel.comments if c.kind == "proposal")
+    assert panel.select_comment(proposal.id)
+    assert v.accept_button.isVisible() and v.accept_button.isEnabled()
+    qtbot.mouseClick(v.accept_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: not panel.busy and any(c.status == "accepted" for c in panel.comments), timeout=10000
+    )
+    # THEN the phrase has the proposed wording and the proposal is marked accepted
+    assert seeded.phrases.get_team(trainer, target.key).text == better
+    assert better in v.phrase_label.text()
+    # and the comment can be rejected (dismissed) without touching the phrase
+    comment = next(c for c in panel.comments if c.kind == "comment")
+    assert panel.select_comment(comment.id)
+    qtbot.mouseClick(v.reject_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(c.status == "rejected" for c in panel.comments), timeout=10000)
+    assert seeded.phrases.get_team(trainer, target.key).text == better
+    settle(qtbot, page)
+    screenshot(page, "phrase_review_trainer")
+
+
+def test_the_review_panel_is_hidden_for_personal_phrases(qtbot: Any, make_page: Any) -> None:
+    page = make_page("kefu")
+    page.view.scope_tabs.setCurrentIndex(1)
+    settle(qtbot, page)
+    assert not page.view.review_holder.isVisible() and page.review.record is None

@@ -11,6 +11,7 @@ since the last release.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cstrainer.domain.accounts import Permission
@@ -19,7 +20,9 @@ from cstrainer.formats.content_pack import PHRASE_SCENES
 from cstrainer.gui import prompts
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.phrase_editor import PhraseEditorDialog
+from cstrainer.gui.pages.phrase_import_dialog import EXPORT_FILTER, TABLE_FILTER, PhraseImportDialog
 from cstrainer.gui.pages.phrase_release_dialog import ReleaseDialog, WhatChangedDialog
+from cstrainer.gui.pages.phrase_review_panel import PhraseReviewPanel
 from cstrainer.gui.pages.phrases_page_view import PhrasesPageView
 from cstrainer.gui.pages.registry import ORDER, Page, register_page
 from cstrainer.gui.qt import (
@@ -35,6 +38,7 @@ from cstrainer.gui.qt import (
 )
 from cstrainer.services import Services
 from cstrainer.services.actor import Actor
+from cstrainer.services.phrase_io import ImportPreview, ImportResult
 from cstrainer.services.phrases import PhraseRecord, Scope, SeenChanges
 
 SEARCH_LIMIT = 200
@@ -127,6 +131,8 @@ class PhrasesPage(Page):
             v.scene_combo.addItem(scene, scene)
         v.brand_combo.addItem(self.tr("全部"), ALL)
         v.releases_button.setVisible(self.trainer)
+        v.import_button.setVisible(self.trainer and ctx.actor.can(Permission.IMPORT_CONTENT))
+        v.export_button.setVisible(ctx.actor.can(Permission.EXPORT_CONTENT))
         v.search_edit.textChanged.connect(lambda _text: self.search())
         v.scene_combo.currentIndexChanged.connect(lambda _i: self.search())
         v.brand_combo.currentIndexChanged.connect(lambda _i: self.search())
@@ -140,6 +146,11 @@ class PhrasesPage(Page):
         v.refresh_button.clicked.connect(self.search)
         v.releases_button.clicked.connect(self.open_releases)
         v.whats_new_button.clicked.connect(lambda: self.show_whats_new(only_new=False))
+        v.import_button.clicked.connect(self.import_table)
+        self.review = PhraseReviewPanel(ctx)
+        v.review_layout.addWidget(self.review)
+        self.review.phrase_changed.connect(self._review_changed_phrase)
+        v.export_button.clicked.connect(self.export_table)
         self._update_buttons()
 
     # --- Page hooks ------------------------------------------------------------------------------------
@@ -191,6 +202,8 @@ class PhrasesPage(Page):
 
     def _update_buttons(self) -> None:
         v = self.view
+        v.review_holder.setVisible(self.scope == "team")
+        self.review.set_phrase(self.selected() if self.scope == "team" else None)
         editable = self.scope == "personal" or self.trainer
         selected = self.selected() is not None
         v.new_button.setEnabled(editable)
@@ -372,6 +385,64 @@ class PhrasesPage(Page):
             on_done=lambda _r: self.search_when_indexed(),
             owner=self,
             name="phrases.delete",
+        )
+
+    def _review_changed_phrase(self, key: str) -> None:
+        self._pending_select = key
+        self.search_when_indexed()
+
+    # --- table import / export -------------------------------------------------------------------------
+
+    def import_table(self) -> None:
+        """Pick a Qianniu CSV / xlsx, preview it on the database thread, then show the preview."""
+        path = prompts.choose_open_file(self, self.tr("导入话术表格"), filters=self.tr(TABLE_FILTER))
+        if path is None:
+            return
+        self.ctx.runner.db(
+            self.ctx.services.phrase_io.preview,
+            self.ctx.actor,
+            Path(path),
+            on_done=lambda preview: self._previewed(Path(path), preview),
+            owner=self,
+            name="phrases.import_preview",
+        )
+
+    def _previewed(self, path: Path, preview: ImportPreview) -> None:
+        dialog = PhraseImportDialog(self.ctx, path, preview, self)
+        dialog.imported.connect(self._table_imported)
+        self.dialog = dialog
+        dialog.open()
+
+    def _table_imported(self, result: ImportResult) -> None:
+        self.ctx.show_status(
+            self.tr("已导入 {f}：新增 {a} 条、修改 {u} 条").format(
+                f=result.preview.file, a=result.added, u=result.updated
+            )
+        )
+        self.search_when_indexed()
+
+    def export_table(self) -> None:
+        """Export the team library (the brand chosen in the filter, if any) by the file's suffix."""
+        brand = self._filter(self.view.brand_combo)
+        suggested = f"话术库-{brand or '全部'}.csv"
+        path = prompts.choose_save_file(
+            self, self.tr("导出团队话术"), Path.home() / suggested, filters=self.tr(EXPORT_FILTER)
+        )
+        if path is None:
+            return
+        path = Path(path)
+        if path.suffix.lower() not in (".csv", ".xlsx", ".yml", ".yaml"):
+            path = path.with_suffix(".csv")
+        self.ctx.runner.db(
+            self.ctx.services.phrase_io.export,
+            self.ctx.actor,
+            path,
+            brand=brand,
+            on_done=lambda n: self.ctx.show_status(
+                self.tr("已导出 {n} 条话术到 {p}").format(n=n, p=str(path))
+            ),
+            owner=self,
+            name="phrases.export_table",
         )
 
     # --- releases ----------------------------------------------------------------------------------------

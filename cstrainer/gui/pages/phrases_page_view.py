@@ -11,6 +11,8 @@ from cstrainer.gui.qt import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QSplitter,
+    Qt,
     QTabBar,
     QTreeWidget,
     QVBoxLayout,
@@ -62,6 +64,12 @@ class PhrasesPageView(QWidget):
         for button in (self.new_button, self.edit_button, self.delete_button, self.copy_button):
             actions.addWidget(button)
         actions.addStretch(1)
+        self.import_button = QPushButton(self.tr("导入表格…"))
+        self.import_button.setToolTip(self.tr("从千牛快捷短语 CSV / xlsx 导入团队话术（先预览）"))
+        self.export_button = QPushButton(self.tr("导出…"))
+        self.export_button.setToolTip(self.tr("导出团队话术为 CSV、xlsx 或 espanso（按所选品牌）"))
+        for button in (self.import_button, self.export_button):
+            actions.addWidget(button)
         self.whats_new_button = QPushButton(self.tr("本次更新"))
         self.releases_button = QPushButton(self.tr("版本发布与对比…"))
         self.refresh_button = QPushButton(self.tr("刷新"))
@@ -81,7 +89,19 @@ class PhrasesPageView(QWidget):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in range(1, len(COLUMNS)):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        outer.addWidget(self.tree, 1)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.addWidget(self.tree)
+        # the 评论 / 建议 panel goes here (the page builds it: it needs the services)
+        self.review_holder = QWidget()
+        self.review_layout = QVBoxLayout(self.review_holder)
+        self.review_layout.setContentsMargins(0, 0, 0, 0)
+        self.review_holder.setMinimumWidth(300)
+        self.splitter.addWidget(self.review_holder)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([860, 340])
+        outer.addWidget(self.splitter, 1)
 
         bottom = QHBoxLayout()
         self.count_label = QLabel()
