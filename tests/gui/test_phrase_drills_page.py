@@ -190,3 +190,27 @@ def test_a_new_text_resets_the_clock(qtbot: Any, make_page: Any) -> None:
     qtbot.mouseClick(v.typing_new_button, Qt.MouseButton.LeftButton)
     idle(qtbot, page)
     assert page.started_at is None and page.typed_text() == "" and not v.typing_done_button.isEnabled()
+
+
+def test_trainers_see_the_team_and_agents_do_not(
+    qtbot: Any, make_page: Any, services: Any, login_as: Any, accounts: Any, screenshot: Any
+) -> None:
+    # GIVEN the trainee has done a typing drill
+    trainee = login_as(accounts.trainee)
+    target = services.phrase_drills.typing_text(trainee, seed=1)
+    services.phrase_drills.submit_typing(trainee, target, target.text, 30.0)
+    # WHEN the trainee opens the page THEN there is no team tab
+    own = make_page(accounts.trainee)
+    assert not own.view.tabs.isTabVisible(own.view.team_tab_index)
+    # WHEN the trainer opens the team tab THEN the trainee's figures are listed
+    page = make_page(accounts.trainer)
+    v = page.view
+    assert v.tabs.isTabVisible(v.team_tab_index)
+    v.tabs.setCurrentIndex(v.team_tab_index)
+    idle(qtbot, page)
+    names = [v.team_table.item(r, 0).text() for r in range(v.team_table.rowCount())]
+    assert accounts.trainee[1] in names
+    row = names.index(accounts.trainee[1])
+    assert v.team_table.item(row, 5).text() == "1"  # one typing attempt
+    assert "1 人" in v.team_summary.text()
+    screenshot(page, "phrase_drills_team")

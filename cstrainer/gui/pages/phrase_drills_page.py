@@ -79,6 +79,12 @@ class PhraseDrillsPage(Page):
         v.typing_new_button.clicked.connect(self.new_typing_text)
         v.typing_done_button.clicked.connect(self.submit_typing)
         v.tabs.currentChanged.connect(self._tab_changed)
+        # trainers and managers also see how the people they may see are drilling
+        self.team: list[DrillStats] = []
+        self.shows_team = ctx.actor.can(Permission.VIEW_TEAM_RESULTS) or ctx.actor.can(
+            Permission.VIEW_ALL_RESULTS
+        )
+        v.tabs.setTabVisible(v.team_tab_index, self.shows_team)
         self._show_prompt()
 
     # --- Page hooks --------------------------------------------------------------------------------------
@@ -115,6 +121,8 @@ class PhraseDrillsPage(Page):
     def _tab_changed(self, index: int) -> None:
         if index == 2:
             self.load_history()
+        elif index == self.view.team_tab_index and self.shows_team:
+            self.load_team()
 
     # --- shortcut recall -----------------------------------------------------------------------------------
 
@@ -409,6 +417,44 @@ class PhraseDrillsPage(Page):
                 item = QTableWidgetItem(text)
                 item.setToolTip(text)
                 table.setItem(row, column, item)
+
+    # --- the team ----------------------------------------------------------------------------------------
+
+    def load_team(self) -> None:
+        self.ctx.runner.db(
+            self.ctx.services.phrase_drills.team_stats,
+            self.ctx.actor,
+            on_done=self._team_loaded,
+            owner=self,
+            name="drills.team",
+        )
+
+    def _team_loaded(self, rows: list[DrillStats]) -> None:
+        self.team = list(rows)
+        v = self.view
+        if not self.team:
+            v.team_summary.setText(self.tr("还没有人做过话术练习。"))
+        else:
+            v.team_summary.setText(
+                self.tr(
+                    "{n} 人做过话术练习，按最好净字/分排列；正确率低、待复习多的同事可以安排一对一辅导。"
+                ).format(n=len(self.team))
+            )
+        table = v.team_table
+        table.setRowCount(len(self.team))
+        for row, st in enumerate(self.team):
+            cells = [
+                st.display_name,
+                st.login,
+                str(st.recall_attempts),
+                _pct(st.recall_accuracy),
+                str(st.due_now),
+                str(st.typing_attempts),
+                _num(st.typing_avg_cpm),
+                _num(st.typing_best_net_cpm),
+            ]
+            for column, text in enumerate(cells):
+                table.setItem(row, column, QTableWidgetItem(text))
 
 
 def _html(text: str) -> str:

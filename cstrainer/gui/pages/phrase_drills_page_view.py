@@ -23,6 +23,7 @@ from cstrainer.gui.qt import (
 GREY = "color: #555555;"
 PROMPT_STYLE = "background: #f4f8fd; border: 1px solid #c5d7ee; border-radius: 4px; padding: 12px;"
 HISTORY_COLUMNS = ("时间", "练习", "内容", "结果", "用时", "字/分", "正确率", "净字/分")
+TEAM_COLUMNS = ("姓名", "账号", "回忆次数", "回忆正确率", "待复习", "打字次数", "平均字/分", "最好净字/分")
 
 
 def _bigger(widget: QWidget, factor: float) -> None:
@@ -148,3 +149,22 @@ class PhraseDrillsPageView(QWidget):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         lay.addWidget(self.history_table, 1)
         self.tabs.addTab(page, self.tr("练习记录"))
+
+        # --- the team (trainers and managers; hidden for others) -----------------------------------
+        page = QWidget()
+        lay = QVBoxLayout(page)
+        self.team_summary = QLabel()
+        self.team_summary.setWordWrap(True)
+        lay.addWidget(self.team_summary)
+        self.team_table = QTableWidget(0, len(TEAM_COLUMNS))
+        self.team_table.setHorizontalHeaderLabels([self.tr(c) for c in TEAM_COLUMNS])
+        self.team_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.team_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.team_table.verticalHeader().setVisible(False)
+        self.team_table.setAlternatingRowColors(True)
+        header = self.team_table.horizontalHeader()
+        for column in range(len(TEAM_COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        lay.addWidget(self.team_table, 1)
+        self.team_tab_index = self.tabs.addTab(page, self.tr("团队情况"))
