@@ -12,7 +12,7 @@ names = []
 # walk_packages imports every package it walks into, so the GUI's packages must stay Qt-free
 # at package level too (their __init__ files import nothing).
 for m in pkgutil.walk_packages(cstrainer.__path__, "cstrainer."):
-    if m.name.startswith("cstrainer.gui") or m.name.endswith("__main__") or ".migrations." in m.name:
+    if m.name.startswith("cstrainer.gui") or m.name.endswith("__main__"):
         continue
     importlib.import_module(m.name)
     names.append(m.name)

@@ -10,11 +10,11 @@ from sqlalchemy import Connection
 
 from cstrainer.storage.models import Base
 
-config = context.config
 target_metadata = Base.metadata
 
 
 def _run(connection: Connection) -> None:
+    config = context.config
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
@@ -27,12 +27,20 @@ def _run(connection: Connection) -> None:
         context.run_migrations()
 
 
-connection = config.attributes.get("connection")
-if connection is None:  # pragma: no cover - only when someone runs alembic by hand
-    from cstrainer.storage.engine import make_engine
+def run_migrations() -> None:
+    config = context.config
+    connection = config.attributes.get("connection")
+    if connection is None:  # pragma: no cover - only when someone runs alembic by hand
+        from cstrainer.storage.engine import make_engine
 
-    engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
-    with engine.connect() as conn:
-        _run(conn)
-else:
-    _run(connection)
+        engine = make_engine(config.get_main_option("sqlalchemy.url") or "")
+        with engine.connect() as conn:
+            _run(conn)
+    else:
+        _run(connection)
+
+
+# Alembic runs this file inside its migration context. Imported anywhere else (a check that walks
+# the package, say) there is no context and nothing to do.
+if getattr(context, "config", None) is not None:
+    run_migrations()
