@@ -12,8 +12,7 @@ from cstrainer.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
-
-GREY = "color: #555555;"
+from cstrainer.gui.style import MUTED_STYLE as GREY
 
 
 class DataPageView(QWidget):

@@ -4,7 +4,6 @@ the certificate, a bar per category, and every question read-only with its gradi
 from __future__ import annotations
 
 from cstrainer.gui.qt import (
-    QFont,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -18,19 +17,8 @@ from cstrainer.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
-
-GREEN = "#2e7d32"
-RED = "#c62828"
-BLUE = "#1565c0"
-GREY = "#5f6368"
-
-
-def _bold(label: QLabel, scale: float = 1.0) -> QLabel:
-    font = QFont(label.font())
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * scale)
-    label.setFont(font)
-    return label
+from cstrainer.gui.style import BLUE, GREEN, GREY, RED
+from cstrainer.gui.style import bold as _bold
 
 
 class ExamResultView(QWidget):

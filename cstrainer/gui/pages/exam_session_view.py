@@ -17,10 +17,9 @@ from cstrainer.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from cstrainer.gui.style import GREY, RED
 
 NAV_COLUMNS = 5
-RED = "#c62828"
-GREY = "#5f6368"
 
 # Navigator buttons: filled = answered, orange frame = flagged, thick dark frame = current.
 _NAV_BASE = (

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from cstrainer.gui.qt import (
     QAbstractItemView,
-    QFont,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -13,8 +12,8 @@ from cstrainer.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
-
-GREY = "#5f6368"
+from cstrainer.gui.style import GREY
+from cstrainer.gui.style import heading as _heading
 
 
 def _table() -> QTableView:
@@ -37,15 +36,6 @@ def stretch_first_column(table: QTableView) -> None:
     header = table.horizontalHeader()
     header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-
-
-def _heading(text: str) -> QLabel:
-    label = QLabel(text)
-    font = QFont(label.font())
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * 1.1)
-    label.setFont(font)
-    return label
 
 
 class ExamsListView(QWidget):

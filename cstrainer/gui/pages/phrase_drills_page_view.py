@@ -19,8 +19,8 @@ from cstrainer.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from cstrainer.gui.style import MUTED_STYLE as GREY
 
-GREY = "color: #555555;"
 PROMPT_STYLE = "background: #f4f8fd; border: 1px solid #c5d7ee; border-radius: 4px; padding: 12px;"
 HISTORY_COLUMNS = ("时间", "练习", "内容", "结果", "用时", "字/分", "正确率", "净字/分")
 TEAM_COLUMNS = ("姓名", "账号", "回忆次数", "回忆正确率", "待复习", "打字次数", "平均字/分", "最好净字/分")

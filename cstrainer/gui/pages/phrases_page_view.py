@@ -18,9 +18,9 @@ from cstrainer.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from cstrainer.gui.style import MUTED_STYLE as GREY
 
 BANNER_STYLE = "background: #fff4ce; border: 1px solid #e0c060; padding: 6px; color: #5c4400;"
-GREY = "color: #555555;"
 COLUMNS = ("话术", "快捷码", "品牌", "匹配方式", "使用次数")
 
 

@@ -18,15 +18,13 @@ from cstrainer.gui.pages.exams_page_view import stretch_first_column
 from cstrainer.gui.pages.practice_page_view import PracticePageView
 from cstrainer.gui.pages.registry import ORDER, Page, register_page
 from cstrainer.gui.qt import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QVBoxLayout, QWidget
+from cstrainer.gui.style import BLUE, GREEN, RED
 from cstrainer.gui.table_model import Column, RecordTableModel, filter_proxy, local_time
 from cstrainer.gui.widgets import QuestionWidget, is_answered
 from cstrainer.services.exams import PracticeFeedback, WrongBookItem
 
 PRACTICE_SIZE = 10
 STEM_CHARS = 60
-GREEN = "#2e7d32"
-RED = "#c62828"
-BLUE = "#1565c0"
 BOOK_SORT_COLUMN = 4  # 最近错
 
 

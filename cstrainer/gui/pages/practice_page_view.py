@@ -16,22 +16,14 @@ from cstrainer.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from cstrainer.gui.style import GREY
+from cstrainer.gui.style import heading as _heading
 
-GREY = "#5f6368"
 PRIMARY = (
     "QPushButton { background: #1a73e8; color: white; border: none; border-radius: 4px;"
     " padding: 6px 18px; font-weight: bold; }"
     " QPushButton:disabled { background: #dadce0; color: #80868b; }"
 )
-
-
-def _heading(text: str, scale: float = 1.1) -> QLabel:
-    label = QLabel(text)
-    font = QFont(label.font())
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * scale)
-    label.setFont(font)
-    return label
 
 
 class PracticePageView(QWidget):

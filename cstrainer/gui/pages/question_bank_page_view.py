@@ -17,8 +17,7 @@ from cstrainer.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
-
-GREY = "color: #555555;"
+from cstrainer.gui.style import MUTED_STYLE as GREY
 
 
 def filter_combo(min_width: int = 90) -> QComboBox:

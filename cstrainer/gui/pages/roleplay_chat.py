@@ -46,6 +46,7 @@ from cstrainer.gui.qt import (
     Signal,
     is_valid_qobject,
 )
+from cstrainer.gui.style import GREEN, GREY, RED
 from cstrainer.gui.widgets.chat_bubbles import (
     AGENT_COLOUR,
     BANNED_COLOUR,
@@ -63,9 +64,6 @@ log = logging.getLogger(__name__)
 #: What the service charges for each second over the reply-time target (the contract's rule).
 PATIENCE_PER_SECOND = 2.0
 TICK_MS = 200
-RED = "#c62828"
-GREEN = "#2e7d32"
-GREY = "#5f6368"
 LIBRARY_ROLE = Qt.ItemDataRole.UserRole + 1  # (key, scope) of a phrase-library row
 LIBRARY_LIMIT = 30
 LIBRARY_COLOUR = "#1f4e79"

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 from cstrainer.gui.qt import (
     QCheckBox,
-    QFont,
     QFrame,
     QHBoxLayout,
     QKeyEvent,
@@ -34,19 +33,12 @@ from cstrainer.gui.qt import (
     QWidget,
     Signal,
 )
+from cstrainer.gui.style import GREY
+from cstrainer.gui.style import bold as _bold
 from cstrainer.gui.widgets.chat_bubbles import Avatar, ChatTranscript
 from cstrainer.gui.widgets.roleplay_meters import LevelMeter, ReplyCountdown
 
-GREY = "#5f6368"
 BLUE = "#1677ff"
-
-
-def _bold(label: QLabel, scale: float = 1.0) -> QLabel:
-    font = QFont(label.font())
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * scale)
-    label.setFont(font)
-    return label
 
 
 class ReplyInput(QPlainTextEdit):

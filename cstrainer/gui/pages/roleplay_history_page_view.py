@@ -7,7 +7,6 @@ from cstrainer.gui.pages.exams_page_view import stretch_first_column
 from cstrainer.gui.qt import (
     QAbstractItemView,
     QComboBox,
-    QFont,
     QGridLayout,
     QGroupBox,
     QHBoxLayout,
@@ -25,9 +24,9 @@ from cstrainer.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from cstrainer.gui.style import GREY
+from cstrainer.gui.style import heading as _heading
 from cstrainer.gui.widgets.chat_bubbles import ChatTranscript
-
-GREY = "#5f6368"
 
 __all__ = ["HistoryListView", "SessionReplayView", "stretch_first_column"]
 
@@ -44,15 +43,6 @@ def _table(multi: bool = False) -> QTableView:
     table.verticalHeader().setDefaultSectionSize(28)
     table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     return table
-
-
-def _heading(text: str, scale: float = 1.1) -> QLabel:
-    label = QLabel(text)
-    font = QFont(label.font())
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * scale)
-    label.setFont(font)
-    return label
 
 
 class HistoryListView(QWidget):

@@ -20,8 +20,8 @@ from cstrainer.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from cstrainer.gui.style import GREY
 
-GREY = "#5f6368"
 PRIMARY = (
     "QPushButton { background: #1677ff; color: white; border: none; border-radius: 4px;"
     " padding: 6px 18px; font-weight: bold; }"

@@ -4,7 +4,6 @@ every reply with its highlights and flags, and the missed points with a better w
 from __future__ import annotations
 
 from cstrainer.gui.qt import (
-    QFont,
     QFrame,
     QGridLayout,
     QGroupBox,
@@ -18,19 +17,7 @@ from cstrainer.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
-
-GREEN = "#2e7d32"
-ORANGE = "#ef6c00"
-RED = "#c62828"
-GREY = "#5f6368"
-
-
-def bold(label: QLabel, scale: float = 1.0) -> QLabel:
-    font = QFont(label.font())
-    font.setBold(True)
-    font.setPointSizeF(font.pointSizeF() * scale)
-    label.setFont(font)
-    return label
+from cstrainer.gui.style import GREEN, GREY, ORANGE, RED, bold
 
 
 def score_colour(score: float) -> str:

@@ -43,11 +43,10 @@ from cstrainer.gui.qt import (
     QWidget,
     Signal,
 )
+from cstrainer.gui.style import GREEN, RED
 from cstrainer.gui.widgets.question_widget_view import (
     BLUE,
-    GREEN,
     ORANGE,
-    RED,
     ChoiceButton,
     QuestionWidgetView,
     letter,

@@ -31,13 +31,10 @@ from cstrainer.gui.qt import (
     QVBoxLayout,
     QWidget,
 )
+from cstrainer.gui.style import BLUE, GREY
 
 LETTERS = "ABCDEFGH"
-GREEN = "#2e7d32"
-RED = "#c62828"
 ORANGE = "#e65100"
-BLUE = "#1565c0"
-GREY = "#5f6368"
 
 ChoiceButton = QCheckBox | QRadioButton  # multiple choice | single choice and true/false
 

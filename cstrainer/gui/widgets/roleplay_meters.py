@@ -7,10 +7,7 @@ the customer is about to blow up (mood), leave (patience) or the reply is overdu
 from __future__ import annotations
 
 from cstrainer.gui.qt import QHBoxLayout, QLabel, QProgressBar, QSizePolicy, QWidget
-
-GREEN = "#2e7d32"
-ORANGE = "#ef6c00"
-RED = "#c62828"
+from cstrainer.gui.style import GREEN, ORANGE, RED
 
 
 def level_colour(value: float, *, low: float = 30, high: float = 60) -> str:
