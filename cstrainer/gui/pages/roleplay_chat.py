@@ -146,12 +146,16 @@ class VoicePlayer(QObject):
         self.available: bool | None = None  # None until the speaker was created
         self.reason: str | None = None
         self._closed = False
-        self._runner.pool(
-            self._on_speech_thread, self._create, on_done=self._created, on_error=self._failed, owner=self
-        )
+        self._on_speech_thread(self._create, on_done=self._created)
 
-    def _on_speech_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
-        return self._executor.submit(fn, *args).result()
+    def _on_speech_thread(
+        self, fn: Callable[..., Any], *args: Any, on_done: Callable[[Any], None] | None = None
+    ) -> None:
+        # Queued on the speech thread here, on the GUI thread, so calls run in the order they were
+        # made (the speaker is created before the first line is said); a pool job waits for the
+        # result and brings it back to the GUI thread.
+        future = self._executor.submit(fn, *args)
+        self._runner.pool(future.result, on_done=on_done, on_error=self._failed, owner=self)
 
     def _create(self) -> tuple[bool, str | None]:
         self._speaker = self._factory()
@@ -174,7 +178,7 @@ class VoicePlayer(QObject):
     def say(self, text: str) -> None:
         if self._closed or self.available is False:
             return
-        self._runner.pool(self._on_speech_thread, self._speak, text, on_error=self._failed, owner=self)
+        self._on_speech_thread(self._speak, text)
 
     def close(self) -> None:
         if self._closed:
