@@ -204,6 +204,16 @@ def main() -> None:
             f"{kind:<9} {len(kqs):>7} {found:>6} {pct(wall, 50):>8.3f} {pct(wall, 99):>8.3f} "
             f"{pct(cpu, 99):>8.3f} {max(wall):>8.3f}"
         )
+    # The database path (FTS5 / tsvector): what answers before the first index is built.
+    db_search = services.phrases.search_db
+    n_db = min(len(qs["words"]), 300)
+    print(f"database search (FTS5 on SQLite, tsvector GIN on PostgreSQL), {n_db} queries per kind:")
+    for kind, kqs in qs.items():
+        wall, cpu, found = measure(lambda q: db_search(agent, q, limit=10), kqs[:n_db])
+        print(
+            f"db-{kind:<6} {n_db:>7} {found:>6} {pct(wall, 50):>8.3f} {pct(wall, 99):>8.3f} "
+            f"{pct(cpu, 99):>8.3f} {max(wall):>8.3f}"
+        )
     services.close()
 
 

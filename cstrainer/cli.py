@@ -522,11 +522,10 @@ def _hit_dict(hit: Any, line: int | None = None) -> dict[str, Any]:
 
 
 def cmd_phrases_lint(ctx: Context) -> int:
-    """Lint a text or every line of a file; no database is opened."""
-    from cstrainer.text.banned import default_scanner
-
+    """Lint a text or every line of a file with the database's banned-word list (the team's,
+    as trainers edited it in 违禁词库)."""
     a = ctx.args
-    scanner = default_scanner()
+    scanner = ctx.services.compliance.scanner()
     if a.file:
         try:
             content = Path(a.file).read_text(encoding="utf-8-sig")
@@ -606,6 +605,50 @@ def _comment_json(c: Any) -> dict[str, Any]:
         "decided_at": c.decided_at.isoformat() if c.decided_at else None,
         "decision_note": c.decision_note,
     }
+
+
+def cmd_compliance_list(ctx: Context) -> int:
+    rules = ctx.services.compliance.list_rules(ctx.actor())
+    if ctx.args.rule:
+        rules = [r for r in rules if r.rule == ctx.args.rule]
+    if ctx.args.json:
+        _print_json(
+            [
+                {
+                    "id": r.id,
+                    "word": r.word,
+                    "pattern": r.pattern,
+                    "rule": r.rule,
+                    "reason": r.reason,
+                    "exceptions": list(r.exceptions),
+                    "note": r.note,
+                    "version": r.version,
+                    "updated_by": r.updated_by,
+                }
+                for r in rules
+            ]
+        )
+        return EXIT_OK
+    for r in rules:
+        extra = f"（例外：{'、'.join(r.exceptions)}）" if r.exceptions else ""
+        print(f"{r.id:>4}  {r.rule_label:<8} {r.label}{extra}：{r.reason}")
+    print(f"共 {len(rules)} 条")
+    return EXIT_OK
+
+
+def cmd_compliance_export(ctx: Context) -> int:
+    n = ctx.services.compliance.export_yaml(ctx.actor(), Path(ctx.args.path))
+    print(f"已导出 {n} 条违禁词规则到 {ctx.args.path}")
+    return EXIT_OK
+
+
+def cmd_compliance_import(ctx: Context) -> int:
+    path = Path(ctx.args.path)
+    if not path.is_file():
+        raise CliError(f"找不到文件 {path}")
+    n = ctx.services.compliance.import_yaml(ctx.actor(), path)
+    print(f"已导入 {n} 条违禁词规则，替换了原来的违禁词库")
+    return EXIT_OK
 
 
 def cmd_phrases_comments(ctx: Context) -> int:
@@ -1202,6 +1245,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("path", metavar="PATH")
     sp = add(rel, "import", cmd_phrases_release_import, "导入另一台电脑导出的话术版本 zip（全部有效才写入）")
     sp.add_argument("path", metavar="PATH")
+
+    cp_parser = sub.add_parser(
+        "compliance",
+        help="违禁词库：列出、导出、导入（话术检查和评分共用）",
+        description="违禁词库：列出、导出、导入（话术检查和评分共用）",
+    )
+    cp = cp_parser.add_subparsers(dest="compliance_command", metavar="ACTION", required=True)
+    sp = add(cp, "list", cmd_compliance_list, "列出违禁词规则")
+    sp.add_argument("--rule", help="只看此类别（如 absolute_terms）")
+    sp.add_argument("--json", action="store_true")
+    sp = add(cp, "export", cmd_compliance_export, "把违禁词库导出为 YAML 文件")
+    sp.add_argument("path", metavar="FILE")
+    sp = add(cp, "import", cmd_compliance_import, "用 YAML 文件替换整个违禁词库（全部有效才写入）")
+    sp.add_argument("path", metavar="FILE")
     return p
 
 

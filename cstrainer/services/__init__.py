@@ -9,6 +9,7 @@ from __future__ import annotations
 from cstrainer.services.actor import SYSTEM, Actor
 from cstrainer.services.audit import AuditService
 from cstrainer.services.auth import AuthService
+from cstrainer.services.compliance import ComplianceService
 from cstrainer.services.content import ContentService
 from cstrainer.services.database_admin import DatabaseService
 from cstrainer.services.errors import (
@@ -41,10 +42,11 @@ class Services:
         self.users = UserService(db)
         self.content = ContentService(db)
         self.audit = AuditService(db)
+        self.compliance = ComplianceService(db)
         self.questions = QuestionBankService(db)
-        self.exams = ExamService(db)
-        self.roleplay = RolePlayService(db)
-        self.phrases = PhraseService(db)
+        self.exams = ExamService(db, self.compliance)
+        self.roleplay = RolePlayService(db, self.compliance)
+        self.phrases = PhraseService(db, scanner=self.compliance.scanner)
         self.phrase_review = PhraseReviewService(db, self.phrases)
         self.phrase_drills = PhraseDrillService(db, self.phrases)
         self.phrase_io = PhraseIoService(db, self.phrases)
@@ -56,6 +58,7 @@ class Services:
         services = cls(open_database(url))
         if seed:
             services.content.seed_if_empty()
+            services.compliance.seed_if_empty()
         return services
 
     def describe(self) -> str:

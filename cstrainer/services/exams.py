@@ -32,6 +32,7 @@ from cstrainer.domain.accounts import Permission
 from cstrainer.domain.questions import Question, QuestionType, QuestionView, view_of
 from cstrainer.services import audit
 from cstrainer.services.actor import Actor
+from cstrainer.services.compliance import ComplianceService
 from cstrainer.services.errors import InvalidInput, NotFound, PermissionDenied, ValidationFailed
 from cstrainer.services.questions import question_from_row
 from cstrainer.storage.database import Database
@@ -274,16 +275,10 @@ def answer_text(q: Question) -> str:
     return ""
 
 
-def _scanner() -> Any:
-    from cstrainer.text import default_scanner
-
-    return default_scanner()
-
-
-def _grade(q: Question, response: Any, points: float) -> Any:
+def _grade(q: Question, response: Any, points: float, scanner: Any) -> Any:
     from cstrainer.domain.grading import grade
 
-    return grade(q, response, scanner=_scanner(), points=points)
+    return grade(q, response, scanner=scanner, points=points)
 
 
 def spec_from_pack(item: Mapping[str, Any]) -> Any:
@@ -331,8 +326,10 @@ def _exam_spec(row: Exam) -> Any:
 
 
 class ExamService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, compliance: ComplianceService | None = None) -> None:
         self._db = db
+        # The team's banned-wording rules grade short answers and replies.
+        self._compliance = compliance or ComplianceService(db)
 
     # --- exams ------------------------------------------------------------------------------------
 
@@ -838,7 +835,7 @@ class ExamService:
             if row is None:
                 raise NotFound(f"没有编号为 {question_key} 的题目")
             q = question_from_row(row)
-            g = _grade(q, _clean_response(response), 1.0)
+            g = _grade(q, _clean_response(response), 1.0, self._compliance.scanner())
             s.add(
                 PracticeAnswer(
                     user_id=actor.user_id,
@@ -1019,7 +1016,7 @@ class ExamService:
         attempt.auto_submitted = reason != "manual"
         for item in s.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)).all():
             q = self._question(s, item.question_id, item.question_version)
-            g = _grade(q, item.response, item.points)
+            g = _grade(q, item.response, item.points, self._compliance.scanner())
             item.auto_score = g.score
             item.score = g.score
             item.correct = g.correct

@@ -23,6 +23,11 @@ Search
   every ``refresh_seconds``; this process's own saves mark it stale. A stale index keeps
   answering while a background thread builds the new one (a few seconds at 50,000 phrases), so
   typing never waits for a rebuild. Usage order is the order at the last rebuild.
+- The database answers the same queries itself (:meth:`PhraseService.search_db`): words through
+  FTS5 on SQLite (``phrases_fts`` / ``personal_phrases_fts``, revision 0007) and a GIN-indexed
+  ``to_tsvector('simple', search_text)`` on PostgreSQL, codes and initials through LIKE. Searches
+  made before the first index is built (the seconds after start-up at 50,000 phrases) are
+  answered this way, so the phrase box works from the first keystroke.
 
 Linter
 - Every save scans the text with the banned-word scanner. A phrase with hits is refused
@@ -48,7 +53,7 @@ import re
 import threading
 import time
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -339,7 +344,7 @@ class PhraseService:
     def __init__(
         self,
         db: Database,
-        scanner: BannedWordScanner | None = None,
+        scanner: BannedWordScanner | Callable[[], BannedWordScanner] | None = None,
         refresh_seconds: float = 2.0,
         background: bool = True,
     ) -> None:
@@ -358,7 +363,13 @@ class PhraseService:
 
     @property
     def scanner(self) -> BannedWordScanner:
-        return self._scanner if self._scanner is not None else default_scanner()
+        """The rules in force: a fixed scanner, the current one of a source (the team's
+        compliance rules), or the shipped ones."""
+        if self._scanner is None:
+            return default_scanner()
+        if isinstance(self._scanner, BannedWordScanner):
+            return self._scanner
+        return self._scanner()
 
     def lint(self, text: str) -> list[BannedHit]:
         """Every banned wording in ``text`` with its position, reason and rule (no permission needed)."""
@@ -380,7 +391,10 @@ class PhraseService:
         if not folded or limit <= 0:
             return []
         with self._lock:
-            idx = self._current_index()
+            maybe = self._current_index(wait=False)
+            if maybe is None:  # the first index is still being built: ask the database
+                return self.search_db(actor, query, limit=limit, brand=brand, scene=scene)
+            idx = maybe
             visible = idx.visible(actor, brand, scene)
         entries = idx.entries
         seen: set[int] = set()
@@ -435,6 +449,112 @@ class PhraseService:
 
         ensure_ready()
         self._current_index()
+        self.wait_until_fresh()
+
+    def search_db(
+        self,
+        actor: Actor,
+        query: str,
+        *,
+        limit: int = 20,
+        brand: str | None = None,
+        scene: str | None = None,
+    ) -> list[PhraseHit]:
+        """:meth:`search` answered by the database instead of the in-memory index (same ranks:
+        exact code, code prefix, pinyin initials, words; within a rank most used first)."""
+        folded = unicodedata.normalize("NFKC", query).strip().lower()
+        if not folded or limit <= 0:
+            return []
+        compact = "".join(folded.split())
+        words = query_words(folded)
+        out: list[PhraseHit] = []
+        seen: set[tuple[str, str]] = set()
+        with self._db.session() as s:
+            brands: dict[int, str] = {i: k for i, k in s.execute(select(Brand.id, Brand.key))}
+            team_where, personal_where = self._visible_where(s, actor, brand, scene)
+            steps: list[tuple[MatchKind, Any, Any]] = []
+            if _ASCII_QUERY.match(compact):
+                # Codes are lower-case [a-z0-9] (validated on save), so a prefix is a range
+                # ("{" sorts right after "z"): both databases answer it from the shortcut index.
+                upper = compact + "{"
+                steps += [
+                    ("shortcut", Phrase.shortcut == compact, PersonalPhrase.shortcut == compact),
+                    (
+                        "shortcut_prefix",
+                        (Phrase.shortcut >= compact) & (Phrase.shortcut < upper),
+                        (PersonalPhrase.shortcut >= compact) & (PersonalPhrase.shortcut < upper),
+                    ),
+                    (
+                        "pinyin",
+                        _fulltext(s, Phrase, [compact], "initials"),
+                        _fulltext(s, PersonalPhrase, [compact], "initials"),
+                    ),
+                ]
+            if words:
+                steps.append(("words", _fulltext(s, Phrase, words), _fulltext(s, PersonalPhrase, words)))
+            for kind, team_cond, personal_cond in steps:
+                if len(out) >= limit:
+                    break
+                found: list[tuple[int, str, str, PhraseRecord]] = []
+                if team_where is not None:
+                    q = (
+                        select(Phrase)
+                        .where(team_where, team_cond)
+                        .order_by(Phrase.usage_count.desc(), Phrase.shortcut, Phrase.key)
+                        .limit(limit + len(seen))
+                    )
+                    found += [
+                        (-r.usage_count, r.shortcut, r.key, _team_record(r, brands)) for r in s.scalars(q)
+                    ]
+                if personal_where is not None:
+                    pq = (
+                        select(PersonalPhrase)
+                        .where(personal_where, personal_cond)
+                        .order_by(
+                            PersonalPhrase.usage_count.desc(), PersonalPhrase.shortcut, PersonalPhrase.key
+                        )
+                        .limit(limit + len(seen))
+                    )
+                    found += [
+                        (-r.usage_count, r.shortcut, r.key, _personal_record(r, brands))
+                        for r in s.scalars(pq)
+                    ]
+                found.sort(key=lambda f: (f[0], f[1].lower(), f[2]))
+                for *_, rec in found:
+                    if len(out) >= limit:
+                        break
+                    ident = (rec.scope, rec.key)
+                    if ident not in seen:
+                        seen.add(ident)
+                        out.append(PhraseHit(rec, kind))
+        return out
+
+    @staticmethod
+    def _visible_where(s: Session, actor: Actor, brand: str | None, scene: str | None) -> tuple[Any, Any]:
+        """SQL conditions for the team and the personal phrases ``actor`` may see (None: none)."""
+        brand_ids: dict[str, int] = {k: i for k, i in s.execute(select(Brand.key, Brand.id))}
+        team: list[Any] = []
+        if not actor.can(Permission.EDIT_CONTENT):
+            mine = [brand_ids[b] for b in actor.brand_keys if b in brand_ids]
+            # coalesce() keeps SQLite's planner on the shortcut / full-text indexes: the brand index
+            # would select most of the table.
+            team.append(func.coalesce(Phrase.brand_id, 0).in_([0, *mine]))
+        if brand is not None:
+            team.append(Phrase.brand_id.is_(None) | (Phrase.brand_id == brand_ids.get(brand, -1)))
+        personal: list[Any] | None = None
+        if actor.user_id is not None:
+            personal = [PersonalPhrase.user_id == actor.user_id]
+            if brand is not None:
+                personal.append(
+                    PersonalPhrase.brand_id.is_(None) | (PersonalPhrase.brand_id == brand_ids.get(brand, -1))
+                )
+            if scene is not None:
+                personal.append(PersonalPhrase.scene == scene)
+        if scene is not None:
+            team.append(Phrase.scene == scene)
+        from sqlalchemy import and_, true
+
+        return (and_(true(), *team), None if personal is None else and_(*personal))
 
     def invalidate(self) -> None:
         """Rebuild the index at the next search (this process changed the library)."""
@@ -458,11 +578,21 @@ class PhraseService:
                 s.scalar(select(func.max(PersonalPhrase.updated_at))),
             )
 
-    def _current_index(self) -> _Index:
-        """The index, rebuilt when the library changed. Only the very first build is waited for;
-        later rebuilds run in a background thread (with ``background``) while searches keep using
-        the previous index, so typing never stalls for a rebuild."""
+    def _current_index(self, wait: bool = True) -> _Index | None:
+        """The index, rebuilt when the library changed. Rebuilds run in a background thread
+        (with ``background``) while searches keep using the previous index, so typing never stalls
+        for a rebuild. Before the first index exists, ``wait`` builds it now; otherwise the build
+        is started in the background and None returned (the caller asks the database)."""
         with self._lock:
+            if self._index is None and not wait and self.background:
+                if self._rebuilding is None or not self._rebuilding.is_alive():
+                    self._dirty = False
+                    self._checked_at = time.monotonic()
+                    self._rebuilding = threading.Thread(
+                        target=self._rebuild, args=(self._stamp_now(),), name="phrase-index", daemon=True
+                    )
+                    self._rebuilding.start()
+                return None
             now = time.monotonic()
             index = self._index
             if index is not None and not self._dirty and now - self._checked_at < self.refresh_seconds:
@@ -1097,6 +1227,44 @@ def _replace_library(s: Session, actor: Actor, items: Sequence[PhraseItem]) -> N
         row.search_text, row.initials = search_terms_of(it), initials_of(it)[:255]
         row.updated_by = actor.login
     s.flush()
+
+
+def _like_prefix(text: str) -> str:
+    """A LIKE pattern for "starts with ``text``" (``\\`` escapes)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def _fulltext(
+    s: Session, model: type[Phrase] | type[PersonalPhrase], words: Sequence[str], column: str = "search_text"
+) -> Any:
+    """Rows whose ``column`` (space separated terms: ``search_text`` or ``initials``) holds, for
+    every word, a term starting with it: FTS5 on SQLite, ``to_tsvector('simple', ...) @@
+    to_tsquery`` with prefix lexemes on PostgreSQL (both indexed, revision 0007); LIKE elsewhere."""
+    from sqlalchemy import Integer, bindparam, text
+    from sqlalchemy import column as sql_column
+
+    dialect = s.get_bind().dialect.name
+    table = model.__tablename__
+    if dialect == "sqlite":
+        match = " AND ".join(f'{column}:"' + w.replace('"', '""') + '"*' for w in words)
+        ids = text(f"SELECT rowid FROM {table}_fts WHERE {table}_fts MATCH :match").bindparams(
+            bindparam("match", match)
+        )
+        return model.id.in_(ids.columns(sql_column("rowid", Integer)))
+    if dialect == "postgresql":
+        lexemes = " & ".join("'" + w.replace("\\", "\\\\").replace("'", "''") + "':*" for w in words)
+        return func.to_tsvector(text("'simple'::regconfig"), getattr(model, column)).op("@@")(
+            func.to_tsquery(text("'simple'::regconfig"), lexemes)
+        )
+    from sqlalchemy import and_
+
+    col = getattr(model, column)
+    return and_(
+        *(
+            col.like(_like_prefix(w), escape="\\") | col.like("% " + _like_prefix(w), escape="\\")
+            for w in words
+        )
+    )
 
 
 def _hit_json(h: BannedHit) -> dict[str, Any]:

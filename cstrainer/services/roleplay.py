@@ -43,6 +43,7 @@ from sqlalchemy.orm import Session
 from cstrainer.domain.accounts import Permission, Role
 from cstrainer.services import audit
 from cstrainer.services.actor import Actor
+from cstrainer.services.compliance import ComplianceService
 from cstrainer.services.errors import InvalidInput, NotFound, PermissionDenied, ValidationFailed
 from cstrainer.storage.database import Database
 from cstrainer.storage.models import (
@@ -341,12 +342,6 @@ def _get(obj: Any, name: str) -> Any:
     return obj.get(name) if isinstance(obj, Mapping) else getattr(obj, name, None)
 
 
-def _scanner() -> Any:
-    from cstrainer.text import default_scanner
-
-    return default_scanner()
-
-
 def scenario_from_data(key: str, data: Mapping[str, Any]) -> ScenarioDef:
     """The domain definition of a stored scenario (``scenarios.data`` is the pack item sans key)."""
     from cstrainer.domain.scenario import ScenarioDef
@@ -390,8 +385,10 @@ def _int_dims(d: Mapping[str, Any] | None) -> dict[str, int]:
 
 
 class RolePlayService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, compliance: ComplianceService | None = None) -> None:
         self._db = db
+        # The team's banned-wording rules (shared by everybody on the database).
+        self._compliance = compliance or ComplianceService(db)
         # Live engines by session id, with the number of stored messages they have produced. A
         # miss (another process, a restart, a failed commit) replays the stored transcript.
         self._engines: dict[int, tuple[RolePlay, int]] = {}
@@ -861,7 +858,9 @@ class RolePlayService:
                 unused += 1
                 continue
             engine.reply(text, float(secs))
-        card = score_session(scenario, engine.transcript, outcome=engine.outcome, rules=_scanner())
+        card = score_session(
+            scenario, engine.transcript, outcome=engine.outcome, rules=self._compliance.scanner()
+        )
         return RunResult(scenario, seed, tuple(engine.transcript), engine.outcome, card, unused)
 
     # --- results ----------------------------------------------------------------------------------
@@ -1045,11 +1044,10 @@ class RolePlayService:
 
     # --- internals --------------------------------------------------------------------------------
 
-    @staticmethod
-    def _new_engine(scenario: ScenarioDef, seed: int) -> RolePlay:
+    def _new_engine(self, scenario: ScenarioDef, seed: int) -> RolePlay:
         from cstrainer.domain.roleplay import RolePlay
 
-        return RolePlay(scenario, seed, rules=_scanner())
+        return RolePlay(scenario, seed, rules=self._compliance.scanner())
 
     def _keep(self, session_id: int, engine: RolePlay, count: int) -> None:
         with self._lock:
@@ -1161,7 +1159,7 @@ class RolePlayService:
         from cstrainer.domain.roleplay_scoring import score_session
 
         transcript = [_entry(m) for m in self._messages(s, sess.id)]
-        card = score_session(scenario, transcript, outcome=sess.outcome, rules=_scanner())
+        card = score_session(scenario, transcript, outcome=sess.outcome, rules=self._compliance.scanner())
         sess.score = int(card.score)
         sess.success = bool(card.success)
         sess.dimensions = _int_dims(card.dimensions)
@@ -1177,7 +1175,7 @@ class RolePlayService:
         data = sess.graded_snapshot or sess.scenario_snapshot
         scenario = scenario_from_data(sess.scenario_key, data)
         transcript = [_entry(m) for m in self._messages(s, sess.id)]
-        return score_session(scenario, transcript, outcome=sess.outcome, rules=_scanner())
+        return score_session(scenario, transcript, outcome=sess.outcome, rules=self._compliance.scanner())
 
     @staticmethod
     def _scenario_row(s: Session, key: str) -> Scenario:

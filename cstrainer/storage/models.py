@@ -55,6 +55,19 @@ Phrase review and drills (revision 0006)
   (recall prompt mode), ``prompt``, ``answer``, ``correct``, ``seconds``, and for typing ``cpm``,
   ``accuracy`` and ``net_cpm`` (错一罚五).
 
+Compliance rules and full-text search (revision 0007)
+- ``compliance_rules``: the banned-wording rules the linter and the graders apply, editable by
+  trainers in the app and shared by everybody on the database (seeded from
+  ``scripts_library/compliance/banned_words.yaml``): ``position`` (file order), exactly one of
+  ``word`` / ``pattern``, ``rule`` (category id), ``reason`` (shown to agents), ``exceptions``
+  (JSON list), ``note`` (for trainers), ``version``, ``updated_at``, ``updated_by``.
+- Database-side search over ``search_text`` and ``initials`` of ``phrases`` and
+  ``personal_phrases``: on SQLite the FTS5 tables ``phrases_fts`` / ``personal_phrases_fts``
+  (external content, kept in step by triggers), on PostgreSQL GIN indexes on
+  ``to_tsvector('simple', search_text)`` and ``to_tsvector('simple', initials)``. They are
+  not in the ORM metadata (see ``UNMANAGED``); a later migration that rebuilds ``phrases`` or
+  ``personal_phrases`` in batch mode on SQLite must recreate the triggers.
+
 Timestamps are stored as naive UTC and handed out as aware UTC (see ``UTCDateTime``).
 """
 
@@ -601,3 +614,41 @@ CONTENT_MODELS: dict[str, type[ContentMixin]] = {
     "scenarios": Scenario,
     "phrases": Phrase,
 }
+
+
+# --- revision 0007: compliance rules --------------------------------------------------------------
+
+
+class ComplianceRule(Base):
+    """One banned wording (literal ``word`` or regex ``pattern``) with its reason and exceptions."""
+
+    __tablename__ = "compliance_rules"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    word: Mapped[str | None] = mapped_column(Text)
+    pattern: Mapped[str | None] = mapped_column(Text)
+    rule: Mapped[str] = mapped_column(String(40), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    exceptions: Mapped[list[Any]] = mapped_column(default=list)
+    note: Mapped[str] = mapped_column(Text, default="")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
+    updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+#: Database objects made by migrations that the ORM does not describe (full-text search): schema
+#: comparisons skip them.
+UNMANAGED = (
+    "phrases_fts",
+    "personal_phrases_fts",
+    "ix_phrases_search_tsv",
+    "ix_phrases_initials_tsv",
+    "ix_personal_phrases_search_tsv",
+    "ix_personal_phrases_initials_tsv",
+)
+
+
+def is_unmanaged(name: str | None) -> bool:
+    """True for the full-text tables (and their FTS5 shadow tables) and indexes of ``UNMANAGED``."""
+    return bool(name) and any(str(name) == n or str(name).startswith(n + "_") for n in UNMANAGED)

@@ -34,16 +34,20 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     import yaml
 
 __all__ = [
+    "RULE_LABELS",
     "BannedHit",
     "BannedRule",
     "BannedRulesError",
     "BannedWordScanner",
     "RuleFileIssue",
+    "check_rule",
     "collapse_nested",
     "default_rules",
     "default_rules_path",
     "default_scanner",
+    "dump_rules",
     "load_rules",
+    "load_rules_with_notes",
 ]
 
 SCHEMA_VERSION = 1
@@ -260,8 +264,8 @@ class RuleFileIssue:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line is not None else str(self.path)
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        where = f"{self.path} 第 {self.line} 行" if self.line is not None else str(self.path)
+        return f"{where}，字段 {self.field}：{self.message}" if self.field else f"{where}：{self.message}"
 
 
 class BannedRulesError(ValueError):
@@ -269,7 +273,7 @@ class BannedRulesError(ValueError):
 
     def __init__(self, issues: Sequence[RuleFileIssue]) -> None:
         self.issues = tuple(issues)
-        super().__init__("invalid banned-words file:\n" + "\n".join(f"  {i}" for i in self.issues))
+        super().__init__("违禁词文件有错误，没有导入任何内容：\n" + "\n".join(f"  {i}" for i in self.issues))
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -283,6 +287,7 @@ class _RuleFileReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.issues: list[RuleFileIssue] = []
+        self.notes: list[str] = []  # parallel to the rules read
 
     def issue(self, node: Any, field: str | None, message: str) -> None:
         line = node.start_mark.line + 1 if node is not None else None
@@ -293,10 +298,10 @@ class _RuleFileReader:
         result: dict[str, tuple[Any, Any]] = {}
         for key_node, value_node in node.value:
             if key_node.tag != _STR:
-                self.issue(key_node, where, f"keys must be strings, got {key_node.value!r}")
+                self.issue(key_node, where, f"键必须是文字，这里是 {key_node.value!r}")
                 continue
             if key_node.value in result:
-                self.issue(key_node, key_node.value, "duplicate key")
+                self.issue(key_node, key_node.value, "重复的键")
                 continue
             result[key_node.value] = (key_node, value_node)
         return result
@@ -305,11 +310,11 @@ class _RuleFileReader:
         import yaml
 
         if not isinstance(node, yaml.ScalarNode) or node.tag != _STR:
-            self.issue(node, field, "must be a text value")
+            self.issue(node, field, "必须是一段文字")
             return None
         value = str(node.value)
         if not value.strip():
-            self.issue(node, field, "must not be empty")
+            self.issue(node, field, "不能为空")
             return None
         return value.strip() if strip else value
 
@@ -317,28 +322,28 @@ class _RuleFileReader:
         import yaml
 
         if not isinstance(root, yaml.MappingNode):
-            self.issue(root, None, "the file must be a mapping with schema_version, kind and items")
+            self.issue(root, None, "文件内容必须是包含 schema_version、kind、items 的映射")
             return []
         top = self.mapping(root, "document")
         for key, (key_node, _) in top.items():
             if key not in ("schema_version", "kind", "items"):
-                self.issue(key_node, key, "unknown key (expected schema_version, kind, items)")
+                self.issue(key_node, key, "未知的键（只能是 schema_version、kind、items）")
         version = top.get("schema_version")
         if version is None:
-            self.issue(root, "schema_version", "missing")
+            self.issue(root, "schema_version", "缺少此项")
         elif version[1].tag != _INT or version[1].value != str(SCHEMA_VERSION):
-            self.issue(version[1], "schema_version", f"unsupported version {version[1].value!r}, expected 1")
+            self.issue(version[1], "schema_version", f"不支持的版本 {version[1].value!r}，应为 1")
         kind = top.get("kind")
         if kind is None:
-            self.issue(root, "kind", "missing")
+            self.issue(root, "kind", "缺少此项")
         elif self.string(kind[1], "kind") not in (None, KIND):
-            self.issue(kind[1], "kind", f"expected {KIND!r}, got {kind[1].value!r}")
+            self.issue(kind[1], "kind", f"应为 {KIND!r}，这里是 {kind[1].value!r}")
         items = top.get("items")
         if items is None:
-            self.issue(root, "items", "missing")
+            self.issue(root, "items", "缺少此项")
             return []
         if not isinstance(items[1], yaml.SequenceNode):
-            self.issue(items[1], "items", "must be a list")
+            self.issue(items[1], "items", "必须是列表")
             return []
         rules: list[BannedRule] = []
         seen: dict[tuple[str, str], int] = {}
@@ -352,17 +357,17 @@ class _RuleFileReader:
         import yaml
 
         if not isinstance(node, yaml.MappingNode):
-            self.issue(node, "items", "each item must be a mapping")
+            self.issue(node, "items", "每一项都必须是映射（word/pattern、rule、reason ……）")
             return None
         errors_before = len(self.issues)
         fields = self.mapping(node, "item")
         for key, (key_node, _) in fields.items():
             if key not in _ITEM_KEYS:
-                self.issue(key_node, key, f"unknown key (expected one of {', '.join(_ITEM_KEYS)})")
+                self.issue(key_node, key, f"未知的键（只能是 {'、'.join(_ITEM_KEYS)}）")
         word = pattern = None
         compiled: re.Pattern[str] | None = None
         if ("word" in fields) == ("pattern" in fields):
-            self.issue(node, "word", "each item needs exactly one of 'word' or 'pattern'")
+            self.issue(node, "word", "每一项必须有且只有 word（词语）或 pattern（正则表达式）之一")
         elif "word" in fields:
             word = self.string(fields["word"][1], "word")
         else:
@@ -372,49 +377,49 @@ class _RuleFileReader:
                 try:
                     compiled = re.compile(pattern, re.IGNORECASE)
                 except re.error as exc:
-                    self.issue(pattern_node, "pattern", f"invalid regular expression: {exc}")
+                    self.issue(pattern_node, "pattern", f"正则表达式写法有误：{exc}")
                     compiled = None
                 else:
                     if compiled.search("") is not None:
-                        self.issue(pattern_node, "pattern", "must not match empty text")
+                        self.issue(pattern_node, "pattern", "不能匹配空文字（会命中所有内容）")
         rule_id = reason = None
         for name in ("rule", "reason"):
             if name not in fields:
-                self.issue(node, name, "missing")
+                self.issue(node, name, "缺少此项")
         if "rule" in fields:
             rule_id = self.string(fields["rule"][1], "rule")
             if rule_id is not None and not _RULE_ID.match(rule_id):
-                self.issue(fields["rule"][1], "rule", "must be lower_case_with_underscores")
+                self.issue(fields["rule"][1], "rule", "只能用小写英文字母、数字和下划线，例如 absolute_terms")
         if "reason" in fields:
             reason = self.string(fields["reason"][1], "reason")
+        note = ""
         if "note" in fields:
-            self.string(fields["note"][1], "note")
+            note = self.string(fields["note"][1], "note") or ""
         exceptions: list[str] = []
         if "exceptions" in fields:
             exc_node = fields["exceptions"][1]
             if not isinstance(exc_node, yaml.SequenceNode):
-                self.issue(exc_node, "exceptions", "must be a list of text values")
+                self.issue(exc_node, "exceptions", "必须是文字列表")
             else:
                 for entry in exc_node.value:
                     value = self.string(entry, "exceptions")
                     if value is None:
                         continue
                     if word is not None and fold(word) not in fold(value):
-                        self.issue(
-                            entry, "exceptions", f"{value!r} does not contain the banned word {word!r}"
-                        )
+                        self.issue(entry, "exceptions", f"例外“{value}”不包含违禁词“{word}”，不会起作用")
                     elif compiled is not None and not compiled.search(fold(value)):
-                        self.issue(entry, "exceptions", f"{value!r} does not match the pattern")
+                        self.issue(entry, "exceptions", f"例外“{value}”不符合这条正则表达式，不会起作用")
                     else:
                         exceptions.append(value)
         identity = ("word", fold(word)) if word is not None else ("pattern", pattern or "")
         if word is not None or pattern is not None:
             if identity in seen:
-                self.issue(node, identity[0], f"duplicate of the item at line {seen[identity]}")
+                self.issue(node, identity[0], f"和第 {seen[identity]} 行的条目重复")
             else:
                 seen[identity] = node.start_mark.line + 1
         if len(self.issues) > errors_before or rule_id is None or reason is None:
             return None
+        self.notes.append(note)
         return BannedRule(
             word=word, reason=reason, rule=rule_id, exceptions=tuple(exceptions), pattern=pattern
         )
@@ -426,31 +431,113 @@ def load_rules(path: Path | str) -> list[BannedRule]:
     Raises :class:`BannedRulesError` (a ``ValueError``) listing every problem with file, line and
     field; a file with any problem is rejected whole.
     """
+    return [rule for rule, _ in load_rules_with_notes(path)]
+
+
+def load_rules_with_notes(path: Path | str) -> list[tuple[BannedRule, str]]:
+    """Like :func:`load_rules`, each rule with its trainers' ``note`` ("" when none)."""
     import yaml
 
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise BannedRulesError([RuleFileIssue(path, None, None, f"not UTF-8 text ({exc.reason})")]) from exc
+        raise BannedRulesError(
+            [RuleFileIssue(path, None, None, f"不是 UTF-8 编码的文字（{exc.reason}）")]
+        ) from exc
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         message = " ".join(p for p in (exc.context, exc.problem) if p) or str(exc)
-        raise BannedRulesError([RuleFileIssue(path, line, None, f"YAML syntax error: {message}")]) from exc
+        raise BannedRulesError([RuleFileIssue(path, line, None, f"YAML 格式错误：{message}")]) from exc
     except yaml.YAMLError as exc:
-        raise BannedRulesError([RuleFileIssue(path, None, None, f"YAML error: {exc}")]) from exc
+        raise BannedRulesError([RuleFileIssue(path, None, None, f"YAML 错误：{exc}")]) from exc
     reader = _RuleFileReader(path)
     if root is None:
-        reader.issues.append(RuleFileIssue(path, None, None, "the file is empty"))
+        reader.issues.append(RuleFileIssue(path, None, None, "文件是空的"))
         rules: list[BannedRule] = []
     else:
         rules = reader.read(root)
     if reader.issues:
         raise BannedRulesError(reader.issues)
-    return rules
+    return list(zip(rules, reader.notes, strict=True))
+
+
+#: The categories of the shipped file with their Chinese names (a trainer may add others).
+RULE_LABELS: dict[str, str] = {
+    "absolute_terms": "绝对化用语",
+    "false_endorsement": "虚假背书",
+    "off_platform": "引导站外交易",
+    "paid_review": "好评返现",
+    "review_request": "索要好评",
+    "false_promise": "无法兑现的承诺",
+    "efficacy_claims": "功效宣称",
+}
+
+
+def check_rule(
+    word: str | None, pattern: str | None, rule: str, reason: str, exceptions: Sequence[str]
+) -> list[tuple[str, str]]:
+    """Problems of one rule as ``(field, message)`` pairs, in the words of the file loader (a rule
+    edited in the app must be one the file would accept)."""
+    problems: list[tuple[str, str]] = []
+    word = word.strip() if word is not None else None
+    compiled: re.Pattern[str] | None = None
+    if bool(word) == bool(pattern):
+        problems.append(("word", "每一条必须有且只有 word（词语）或 pattern（正则表达式）之一"))
+    elif pattern:
+        try:
+            compiled = re.compile(pattern, re.IGNORECASE)
+        except re.error as exc:
+            problems.append(("pattern", f"正则表达式写法有误：{exc}"))
+        else:
+            if compiled.search("") is not None:
+                problems.append(("pattern", "不能匹配空文字（会命中所有内容）"))
+                compiled = None
+    if not rule.strip():
+        problems.append(("rule", "请选择或填写类别"))
+    elif not _RULE_ID.match(rule.strip()):
+        problems.append(("rule", "只能用小写英文字母、数字和下划线，例如 absolute_terms"))
+    if not reason.strip():
+        problems.append(("reason", "请写明原因：客服会在命中处看到这句话"))
+    for value in exceptions:
+        if not value.strip():
+            continue
+        if word and fold(word) not in fold(value):
+            problems.append(("exceptions", f"例外“{value}”不包含违禁词“{word}”，不会起作用"))
+        elif compiled is not None and not compiled.search(fold(value)):
+            problems.append(("exceptions", f"例外“{value}”不符合这条正则表达式，不会起作用"))
+    return problems
+
+
+def dump_rules(rules: Iterable[BannedRule], notes: Sequence[str] | None = None, header: str = "") -> str:
+    """The rules as a ``kind: banned_words`` YAML document that :func:`load_rules` reads back.
+
+    ``notes`` (parallel to ``rules``) are the trainers' remarks; ``header`` becomes comment lines."""
+    import yaml
+
+    items: list[dict[str, Any]] = []
+    rule_list = list(rules)
+    for index, rule in enumerate(rule_list):
+        item: dict[str, Any] = {"word": rule.word} if rule.word is not None else {"pattern": rule.pattern}
+        item["rule"] = rule.rule
+        item["reason"] = rule.reason
+        if rule.exceptions:
+            item["exceptions"] = list(rule.exceptions)
+        note = notes[index] if notes is not None and index < len(notes) else ""
+        if note:
+            item["note"] = note
+        items.append(item)
+    body = yaml.safe_dump(
+        {"schema_version": SCHEMA_VERSION, "kind": KIND, "items": items},
+        allow_unicode=True,
+        sort_keys=False,
+        width=100,
+    )
+    comments = "".join(f"# {line}\n".replace("# \n", "#\n") for line in header.splitlines())
+    return comments + body
 
 
 def default_rules_path() -> Path:

@@ -100,6 +100,7 @@ def test_existing_database_goes_straight_to_login(
         "对话模拟",
         "对话记录",
         "话术库",
+        "违禁词库",
         "话术练习",
         "练习",
         "我的账号",

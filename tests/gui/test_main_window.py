@@ -40,6 +40,7 @@ def test_a_manager_sees_admin_and_account(
         "场景编辑",
         "对话记录",
         "话术库",
+        "违禁词库",
         "话术练习",
         "练习",
         "管理",
@@ -57,7 +58,16 @@ def test_a_manager_sees_admin_and_account(
 
 def test_a_trainee_does_not_see_admin(open_window: Any, accounts: Any) -> None:
     window = open_window(accounts.trainee)
-    assert window.page_titles() == ["考试", "对话模拟", "对话记录", "话术库", "话术练习", "练习", "我的账号"]
+    assert window.page_titles() == [
+        "考试",
+        "对话模拟",
+        "对话记录",
+        "话术库",
+        "违禁词库",
+        "话术练习",
+        "练习",
+        "我的账号",
+    ]
     assert "admin" not in window.page_keys()
     assert "question_bank" not in window.page_keys() and "exam_admin" not in window.page_keys()
     assert window.view.user_label.text() == "李小丽（新人）"

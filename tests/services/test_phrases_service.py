@@ -465,3 +465,51 @@ def test_the_shipped_library_comes_with_its_two_releases(seeded: Services) -> No
     # seeding again adds nothing
     root = Path(__file__).resolve().parents[2]
     assert seeded.phrases.import_shipped_releases(SYSTEM, [root / "scripts_library"]) == 0
+
+
+# --- database-side search (FTS5 / tsvector) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query", ["hy1", "hy", "nh", "qd", "运输", "洗衣", "亲 尺码", "欢迎光临", "HY1", "zzz", "尺码"]
+)
+def test_the_database_answers_like_the_index(lib: Services, query: str) -> None:
+    agent = login(lib, "lily")
+    for actor in (SYSTEM, agent, login(lib, "tom")):
+        by_index = [(h.phrase.key, h.match) for h in lib.phrases.search(actor, query)]
+        by_db = [(h.phrase.key, h.match) for h in lib.phrases.search_db(actor, query)]
+        assert by_db == by_index, (actor.login, query)
+
+
+def test_database_search_sees_personal_phrases_of_the_caller_only(lib: Services) -> None:
+    lily, tom = login(lib, "lily"), login(lib, "tom")
+    mine = PhraseItem(
+        "my-rain", None, "物流查询", "天气", "tq1", "亲，最近下雨快递会慢一两天，辛苦您耐心等等～"
+    )
+    lib.phrases.save_personal(lily, mine, justification="")
+    assert [h.phrase.key for h in lib.phrases.search_db(lily, "下雨")] == ["my-rain"]
+    assert lib.phrases.search_db(tom, "下雨") == []
+    assert [h.phrase.key for h in lib.phrases.search_db(lily, "tq1")] == ["my-rain"]
+
+
+def test_database_search_follows_edits_and_deletes(lib: Services) -> None:
+    lib.phrases.save_team(SYSTEM, replace(SHIP, text="亲，订单 {订单号} 已经交给顺丰揽收啦～"))
+    assert lib.phrases.search_db(SYSTEM, "运输") == []
+    assert [h.phrase.key for h in lib.phrases.search_db(SYSTEM, "顺丰")] == ["shared-ship"]
+    lib.phrases.delete_team(SYSTEM, "shared-ship")
+    assert lib.phrases.search_db(SYSTEM, "顺丰") == []
+
+
+def test_quotes_and_operators_in_a_query_are_plain_text(lib: Services) -> None:
+    for query in ['"', "'", "运输 OR 亲", "a*b", "亲 AND", "\\", "100%", "x_y"]:
+        lib.phrases.search_db(SYSTEM, query)  # no SQL or FTS syntax error
+
+
+def test_searches_before_the_first_index_is_built_are_answered_by_the_database(lib: Services) -> None:
+    lib.phrases.invalidate()
+    lib.phrases._index = None  # as just after start-up
+    lib.phrases.background = True
+    hits = lib.phrases.search(SYSTEM, "运输")
+    assert [h.phrase.key for h in hits] == ["shared-ship"]
+    lib.phrases.wait_until_fresh(10)
+    assert lib.phrases._index is not None  # the index was built in the background meanwhile

@@ -251,7 +251,8 @@ def test_yaml_syntax_error_names_file_and_line(tmp_path: Path) -> None:
     assert issue.path == path
     assert issue.line is not None and issue.line >= 4
     assert str(path) in str(info.value)
-    assert f"rules.yaml:{issue.line}" in str(info.value)
+    assert f"rules.yaml 第 {issue.line} 行" in str(info.value)
+    assert "YAML 格式错误" in str(info.value)
 
 
 def test_every_bad_entry_is_reported_with_line_and_field(tmp_path: Path) -> None:
@@ -292,13 +293,17 @@ items:
     assert (17, "colour") in found  # unknown key
     assert (18, "word") in found  # duplicate word
     message = str(info.value)
-    assert all(f"rules.yaml:{line}" in message for line, _ in found)
+    assert all(f"rules.yaml 第 {line} 行" in message for line, _ in found)
+    # The messages are Chinese: trainers edit this file.
+    assert "违禁词文件有错误" in message
+    assert "例外“相对”不包含违禁词“绝对”" in message
+    assert "和第 4 行的条目重复" in message
 
 
 def test_wrong_document_shape(tmp_path: Path) -> None:
-    with pytest.raises(BannedRulesError, match="empty"):
+    with pytest.raises(BannedRulesError, match="文件是空的"):
         load_rules(write(tmp_path, ""))
-    with pytest.raises(BannedRulesError, match="mapping"):
+    with pytest.raises(BannedRulesError, match="映射"):
         load_rules(write(tmp_path, "- a\n- b\n"))
     with pytest.raises(BannedRulesError, match="items"):
         load_rules(write(tmp_path, "schema_version: 1\nkind: banned_words\n"))

@@ -13,6 +13,7 @@ BUILTIN_PAGE_MODULES: tuple[str, ...] = (
     "cstrainer.gui.pages.roleplay_page",
     "cstrainer.gui.pages.roleplay_history_page",
     "cstrainer.gui.pages.phrases_page",
+    "cstrainer.gui.pages.compliance_page",
     "cstrainer.gui.pages.phrase_drills_page",
     "cstrainer.gui.pages.practice_page",
     "cstrainer.gui.pages.question_bank_page",
