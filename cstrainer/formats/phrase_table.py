@@ -92,6 +92,28 @@ class PhraseTableResult:
     phrases: list[PhraseItem] = field(default_factory=list)
     errors: list[FormatError] = field(default_factory=list)
     warnings: list[FormatError] = field(default_factory=list)
+    #: Where each phrase came from, so that later checks (against the database) can name the cell.
+    rows: dict[str, int] = field(default_factory=dict)  # phrase key -> row number
+    name: str = ""
+    sheet: str | None = None
+    columns: dict[str, int] = field(default_factory=dict)  # heading -> 0-based column index
+    headers: list[str] = field(default_factory=list)
+
+    def error_at(self, key: str, heading: str, message: str) -> FormatError:
+        """A problem of the phrase ``key`` found after reading, at its row in column ``heading``
+        (the row alone when the file has no such column)."""
+        row = self.rows.get(key)
+        index = self.columns.get(heading)
+        if index is None:
+            return FormatError(self.name, row, None, message, sheet=self.sheet)
+        return FormatError(
+            self.name,
+            row,
+            get_column_letter(index + 1),
+            message,
+            sheet=self.sheet,
+            header=self.headers[index],
+        )
 
     @property
     def ok(self) -> bool:
@@ -110,7 +132,7 @@ def _cell_text(value: Any) -> str:
 def _read_rows(
     rows: Iterable[tuple[int, Sequence[Any]]], name: str, sheet: str | None = None
 ) -> PhraseTableResult:
-    result = PhraseTableResult()
+    result = PhraseTableResult(name=name, sheet=sheet)
 
     def error(row: int | None, column: int | None, message: str) -> FormatError:
         if column is None:
@@ -149,6 +171,7 @@ def _read_rows(
             )
             return result
         body = list(iterator)
+        result.columns, result.headers = columns, headers
         break
     else:
         result.errors.append(FormatError(name, None, None, "文件是空的", sheet=sheet))
@@ -198,6 +221,7 @@ def _read_rows(
             continue
         keys[item.key] = number
         shortcuts[(item.brand, item.shortcut)] = number
+        result.rows[item.key] = number
         result.phrases.append(item)
     return result
 

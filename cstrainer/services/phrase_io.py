@@ -205,18 +205,23 @@ class PhraseIoService:
         for item in table.phrases:
             where = f"编号 {item.key}（快捷编码 {item.shortcut}）"
             if item.brand and item.brand not in brands:
+                known = "、".join(sorted(brands)) or "（还没有品牌）"
                 problems.append(
-                    ImportProblem(name, None, None, "品牌", f"{where}：没有编号为 {item.brand} 的品牌")
+                    _problem(
+                        table.error_at(
+                            item.key, "品牌", f"{where}：没有编号为 {item.brand} 的品牌（已有：{known}）"
+                        )
+                    )
                 )
             other = taken.get((item.brand, item.shortcut))
             if other is not None and other != item.key and other not in incoming:
                 problems.append(
-                    ImportProblem(
-                        name,
-                        None,
-                        None,
-                        "快捷编码",
-                        f"{where}：快捷编码已被话术库中的 {other} 使用（要修改那条话术，请在“编号”列填写 {other}）",
+                    _problem(
+                        table.error_at(
+                            item.key,
+                            "快捷编码",
+                            f"{where}：快捷编码已被话术库中的 {other} 使用（要修改那条话术，请在“编号”列填写 {other}）",
+                        )
                     )
                 )
             old = current.get(item.key)

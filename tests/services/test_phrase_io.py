@@ -113,6 +113,9 @@ def test_unknown_brand_refuses_the_whole_file(lib: Services, tmp_path: Path) -> 
     trainer = lib.auth.login("peixun", PASSWORD)
     p = lib.phrase_io.preview(trainer, path)
     assert [pr.header for pr in p.problems] == ["品牌"] and "nobrand" in p.problems[0].message
+    # the problem names the cell: second data row (file row 3), column D (品牌)
+    assert (p.problems[0].row, p.problems[0].column) == (3, "D")
+    assert "已有：qingkuo、qinyu" in p.problems[0].message
     with pytest.raises(ImportRejected):
         lib.phrase_io.import_table(trainer, path)
     assert "qy-bye" not in {r.key for r in lib.phrases.list_team(trainer)}
@@ -206,3 +209,5 @@ def test_a_shortcut_taken_by_another_library_phrase_is_a_problem(lib: Services, 
     path.write_text("分组,快捷编码,内容,品牌\n迎宾,hy1,您好～,qinyu\n", encoding="utf-8-sig")
     p = lib.phrase_io.preview(lib.auth.login("peixun", PASSWORD), path)
     assert not p.ok and "qy-hello" in p.problems[0].message and p.problems[0].header == "快捷编码"
+    assert (p.problems[0].row, p.problems[0].column) == (2, "B")
+    assert "千牛.csv 第 2 行 B 列（快捷编码）" in str(p.problems[0])
