@@ -357,6 +357,7 @@ class PhraseService:
         self._checked_at = 0.0
         self._dirty = False
         self._rebuilding: threading.Thread | None = None
+        self._db_searchable = False
         self.background = background
 
     # --- linter ------------------------------------------------------------------------------------
@@ -392,9 +393,17 @@ class PhraseService:
             return []
         with self._lock:
             maybe = self._current_index(wait=False)
-            if maybe is None:  # the first index is still being built: ask the database
+        if maybe is None:
+            # The first index is still being built: ask the database, unless it holds rows not
+            # indexed yet (a content import or an old database; the build fills them in).
+            if self._database_searchable():
                 return self.search_db(actor, query, limit=limit, brand=brand, scene=scene)
-            idx = maybe
+            self.wait_until_fresh()
+            with self._lock:
+                maybe = self._current_index()
+        assert maybe is not None
+        idx = maybe
+        with self._lock:
             visible = idx.visible(actor, brand, scene)
         entries = idx.entries
         seen: set[int] = set()
@@ -450,6 +459,16 @@ class PhraseService:
         ensure_ready()
         self._current_index()
         self.wait_until_fresh()
+
+    def _database_searchable(self) -> bool:
+        """True when every phrase row has its search columns (checked once per service)."""
+        if not self._db_searchable:
+            with self._db.session() as s:
+                missing = s.scalar(select(Phrase.id).where(Phrase.search_text == "").limit(1)) or s.scalar(
+                    select(PersonalPhrase.id).where(PersonalPhrase.search_text == "").limit(1)
+                )
+            self._db_searchable = missing is None
+        return self._db_searchable
 
     def search_db(
         self,
