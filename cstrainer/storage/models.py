@@ -68,6 +68,16 @@ Compliance rules and full-text search (revision 0007)
   not in the ORM metadata (see ``UNMANAGED``); a later migration that rebuilds ``phrases`` or
   ``personal_phrases`` in batch mode on SQLite must recreate the triggers.
 
+Handbooks (revision 0008)
+- ``handbook_revisions``: every saved version of a product, competitor or handbook entry
+  (``doc_kind`` product / competitor / entry, ``doc_key``, ``version``, ``at``, ``by``, ``note``,
+  ``changed`` field names, ``data`` = the item after the change).
+- ``handbook_reads``: the version of a document each person last read.
+- ``content_review_flags``: questions and scenarios to review because a product they link to
+  changed (``resolved_at`` / ``resolved_by`` once a trainer has checked them).
+- ``handbook_cards``: flashcards trainers wrote (generated cards are computed, not stored).
+- ``handbook_card_states``: each person's fsrs state per flashcard (``card_id``).
+
 Timestamps are stored as naive UTC and handed out as aware UTC (see ``UTCDateTime``).
 """
 
@@ -635,6 +645,94 @@ class ComplianceRule(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow, index=True)
     updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+# --- revision 0008: handbooks (versions, reads, review flags, flashcards) ---------------------------
+
+
+class HandbookRevision(Base):
+    """One saved version of a product, competitor or handbook entry: who, when, what changed."""
+
+    __tablename__ = "handbook_revisions"
+    __table_args__ = (UniqueConstraint("doc_kind", "doc_key", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_kind: Mapped[str] = mapped_column(String(16))  # product / competitor / entry
+    doc_key: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by: Mapped[str] = mapped_column(String(64), default="")
+    note: Mapped[str] = mapped_column(Text, default="")
+    changed: Mapped[list[Any]] = mapped_column(default=list)  # top-level field names
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)  # the pack item after the change
+
+
+class HandbookRead(Base):
+    """The version of a handbook document a person last read ("updated since you last read")."""
+
+    __tablename__ = "handbook_reads"
+    __table_args__ = (UniqueConstraint("user_id", "doc_kind", "doc_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    doc_kind: Mapped[str] = mapped_column(String(16))
+    doc_key: Mapped[str] = mapped_column(String(128))
+    version: Mapped[int] = mapped_column(Integer)
+    read_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContentReviewFlag(Base):
+    """A question or scenario to review because a handbook document it relies on changed."""
+
+    __tablename__ = "content_review_flags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    target_kind: Mapped[str] = mapped_column(String(16), index=True)  # question / scenario
+    target_key: Mapped[str] = mapped_column(String(128), index=True)
+    doc_kind: Mapped[str] = mapped_column(String(16))
+    doc_key: Mapped[str] = mapped_column(String(128))
+    doc_version: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    resolved_by: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class HandbookCard(Base):
+    """A flashcard a trainer wrote for a product or competitor (generated cards are not stored)."""
+
+    __tablename__ = "handbook_cards"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    doc_kind: Mapped[str] = mapped_column(String(16))
+    doc_key: Mapped[str] = mapped_column(String(128), index=True)
+    front: Mapped[str] = mapped_column(Text)
+    back: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(64), default="")
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class HandbookCardState(Base):
+    """One person's fsrs state of one flashcard. ``card_id`` is ``gen:<doc_key>:<slot>`` for a
+    generated card and ``t:<handbook_cards.id>`` for a trainer's card."""
+
+    __tablename__ = "handbook_card_states"
+    __table_args__ = (UniqueConstraint("user_id", "card_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    card_id: Mapped[str] = mapped_column(String(200))
+    doc_kind: Mapped[str] = mapped_column(String(16))
+    doc_key: Mapped[str] = mapped_column(String(128), index=True)
+    card: Mapped[dict[str, Any]] = mapped_column(default=dict)  # fsrs Card.to_dict()
+    due: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    last_rating: Mapped[int | None] = mapped_column(Integer, default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
 #: Database objects made by migrations that the ORM does not describe (full-text search): schema
