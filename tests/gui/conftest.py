@@ -52,6 +52,23 @@ def _gui_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterato
     yield
 
 
+@pytest.fixture(autouse=True)
+def app_font(qapp: Any) -> Iterator[None]:
+    """The CJK font the app sets at start-up, so screenshots show what people see."""
+    from PySide6.QtGui import QFont
+
+    from cstrainer.gui.app import cjk_font_family
+
+    old = QFont(qapp.font())
+    family = cjk_font_family()
+    if family:
+        font = QFont(old)
+        font.setFamily(family)
+        qapp.setFont(font)
+    yield
+    qapp.setFont(old)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _gui_runtime_guards(qapp: Any) -> Iterator[None]:
     """As in the app: garbage collection only on the GUI thread, None/True/False protected."""

@@ -6,7 +6,7 @@ The ``services`` database (boss / peixun / xiaoli) starts with the shipped rules
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from cstrainer.gui import errors
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.compliance_page import HIT_BACKGROUND, CompliancePage
 from cstrainer.gui.pages.registry import ORDER, REGISTRY
-from cstrainer.gui.qt import QFont, QMessageBox, Qt
+from cstrainer.gui.qt import QMessageBox, Qt
 from cstrainer.services.compliance import RuleDraft
 from cstrainer.services.errors import ValidationFailed
 from cstrainer.text.banned import default_rules
@@ -27,20 +27,6 @@ pytestmark = pytest.mark.gui
 SHOTS_SIZE = (1240, 760)  # what is left of a 1280x800 screen inside the main window
 AGENT = ("kefu", "王小客", "Agent-pass-1")
 TOP_REASON = "“顶配”是绝对化说法，请说具体配置。"
-
-
-@pytest.fixture(autouse=True)
-def app_font(qapp: Any) -> Iterator[None]:
-    from cstrainer.gui.app import cjk_font_family
-
-    old = QFont(qapp.font())
-    family = cjk_font_family()
-    if family:
-        font = QFont(old)
-        font.setFamily(family)
-        qapp.setFont(font)
-    yield
-    qapp.setFont(old)
 
 
 @pytest.fixture

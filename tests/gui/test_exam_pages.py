@@ -18,7 +18,7 @@ from cstrainer.gui.pages.exam_session import ExamSession
 from cstrainer.gui.pages.exams_page import LEAVE_QUESTION, ExamsPage
 from cstrainer.gui.pages.practice_page import PracticePage
 from cstrainer.gui.pages.registry import PageRegistry, register_page
-from cstrainer.gui.qt import QApplication, QFont, Qt
+from cstrainer.gui.qt import QApplication, Qt
 from cstrainer.storage.models import utcnow
 
 pytestmark = pytest.mark.gui
@@ -55,21 +55,6 @@ def _qt_garbage_on_the_ui_thread(qapp: Any) -> Iterator[None]:
     gc.collect()
     yield
     gc.collect()
-
-
-@pytest.fixture(autouse=True)
-def app_font(qapp: Any) -> Iterator[None]:
-    """The CJK font the app sets at start-up (screenshots show what people see)."""
-    from cstrainer.gui.app import cjk_font_family
-
-    old = QFont(qapp.font())
-    family = cjk_font_family()
-    if family:
-        font = QFont(old)
-        font.setFamily(family)
-        qapp.setFont(font)
-    yield
-    qapp.setFont(old)
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ starts at the first committed character; 字/分, accuracy and 错一罚五) and
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,7 +13,7 @@ from cstrainer.domain.phrases import PhraseItem, score_typing
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.phrase_drills_page import PhraseDrillsPage
 from cstrainer.gui.pages.registry import ORDER, REGISTRY
-from cstrainer.gui.qt import QApplication, QFont, QInputMethodEvent, Qt
+from cstrainer.gui.qt import QApplication, QInputMethodEvent, Qt
 from cstrainer.services import SYSTEM
 
 pytestmark = pytest.mark.gui
@@ -24,20 +24,6 @@ PHRASES = (
     PhraseItem("qy-ship", "qinyu", "物流查询", "已发货", "wl1", "亲，订单已经发出，正在运输途中～"),
     PhraseItem("qy-bye", "qinyu", "送别", "道别", "sb1", "感谢亲的光临，期待您再来小屿家～"),
 )
-
-
-@pytest.fixture(autouse=True)
-def app_font(qapp: Any) -> Iterator[None]:
-    from cstrainer.gui.app import cjk_font_family
-
-    old = QFont(qapp.font())
-    family = cjk_font_family()
-    if family:
-        font = QFont(old)
-        font.setFamily(family)
-        qapp.setFont(font)
-    yield
-    qapp.setFont(old)
 
 
 class FakeClock:

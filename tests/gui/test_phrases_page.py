@@ -24,7 +24,7 @@ from cstrainer.gui.pages.phrase_editor import PhraseEditorDialog
 from cstrainer.gui.pages.phrase_release_dialog import ReleaseDialog, WhatChangedDialog
 from cstrainer.gui.pages.phrases_page import PhrasesPage
 from cstrainer.gui.pages.registry import REGISTRY
-from cstrainer.gui.qt import QApplication, QFont, Qt
+from cstrainer.gui.qt import QApplication, Qt
 
 pytestmark = pytest.mark.gui
 
@@ -75,20 +75,6 @@ def seeded(_seeded_template: Path, tmp_path: Path, request: pytest.FixtureReques
     services = Services(open_database(f"sqlite:///{path}"))
     yield services
     services.close()
-
-
-@pytest.fixture(autouse=True)
-def app_font(qapp: Any) -> Iterator[None]:
-    from cstrainer.gui.app import cjk_font_family
-
-    old = QFont(qapp.font())
-    family = cjk_font_family()
-    if family:
-        font = QFont(old)
-        font.setFamily(family)
-        qapp.setFont(font)
-    yield
-    qapp.setFont(old)
 
 
 def login(services: Any, who: str) -> Any:

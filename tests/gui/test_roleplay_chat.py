@@ -15,7 +15,7 @@ from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.roleplay_chat import ChatOptions, ChatSessionWidget, open_chat, typing_delay
 from cstrainer.gui.pages.roleplay_page import RolePlayPage
 from cstrainer.gui.pages.roleplay_scorecard import RushScorecardWidget, ScorecardWidget
-from cstrainer.gui.qt import QFont, Qt
+from cstrainer.gui.qt import Qt
 from cstrainer.gui.widgets.roleplay_meters import GREEN, ORANGE, RED
 from cstrainer.speech import FakeSpeaker, SilentSpeaker
 
@@ -44,20 +44,6 @@ def _qt_garbage_on_the_ui_thread(qapp: Any) -> Iterator[None]:
     gc.collect()
     yield
     gc.collect()
-
-
-@pytest.fixture(autouse=True)
-def app_font(qapp: Any) -> Iterator[None]:
-    from cstrainer.gui.app import cjk_font_family
-
-    old = QFont(qapp.font())
-    family = cjk_font_family()
-    if family:
-        font = QFont(old)
-        font.setFamily(family)
-        qapp.setFont(font)
-    yield
-    qapp.setFont(old)
 
 
 @pytest.fixture

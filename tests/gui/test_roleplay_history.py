@@ -11,7 +11,7 @@ import pytest
 
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.roleplay_history_page import RolePlayHistoryPage
-from cstrainer.gui.qt import QFont, Qt
+from cstrainer.gui.qt import Qt
 
 pytestmark = pytest.mark.gui
 
@@ -28,20 +28,6 @@ def _qt_garbage_on_the_ui_thread(qapp: Any) -> Iterator[None]:
     gc.collect()
     yield
     gc.collect()
-
-
-@pytest.fixture(autouse=True)
-def app_font(qapp: Any) -> Iterator[None]:
-    from cstrainer.gui.app import cjk_font_family
-
-    old = QFont(qapp.font())
-    family = cjk_font_family()
-    if family:
-        font = QFont(old)
-        font.setFamily(family)
-        qapp.setFont(font)
-    yield
-    qapp.setFont(old)
 
 
 @pytest.fixture
