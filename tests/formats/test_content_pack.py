@@ -141,7 +141,9 @@ def test_dump_is_readable_yaml(shipped: list[ContentPack]) -> None:
     assert "    usage: |\n" in text  # multi-line markdown as a literal block
     assert "        - [S, 58-64, 82-88, 42-48]\n" in text  # short rows in flow style
     assert "\\u" not in text  # Chinese written as is
-    assert "images" not in text  # empty defaults are left out
+    assert "      - assets/products/qingkuo-highwaist.png\n" in text
+    bare = dumps_pack("products", [item.model_copy(update={"images": []}) for item in pack.items])
+    assert "images" not in bare  # empty defaults are left out
 
 
 # --------------------------------------------------------------------------------------------
