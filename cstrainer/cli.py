@@ -792,6 +792,161 @@ def cmd_phrases_export(ctx: Context) -> int:
     return EXIT_OK
 
 
+def _doc_json(d: Any) -> dict[str, Any]:
+    return {
+        "kind": d.kind,
+        "key": d.key,
+        "title": d.title,
+        "brand": d.brand,
+        "product": d.product,
+        "version": d.version,
+        "updated_at": d.updated_at.isoformat(),
+        "updated_by": d.updated_by,
+        "read_state": d.read_state,
+    }
+
+
+def cmd_handbook_list(ctx: Context) -> int:
+    from cstrainer.domain.handbook import KIND_LABELS
+
+    a = ctx.args
+    docs = ctx.services.handbook.list_docs(ctx.actor(), kind=a.kind, brand=a.brand)
+    if a.json:
+        _print_json([_doc_json(d) for d in docs])
+        return EXIT_OK
+    states = {"new": "（新）", "updated": "（有更新）", "read": ""}
+    for d in docs:
+        brand = d.brand or "通用"
+        print(
+            f"{KIND_LABELS[d.kind]:<4} {d.key:<24} {brand:<8} v{d.version:<3} {d.title}{states[d.read_state]}"
+        )
+    print(f"共 {len(docs)} 篇")
+    return EXIT_OK
+
+
+def cmd_handbook_show(ctx: Context) -> int:
+    a = ctx.args
+    actor = ctx.actor()
+    text = ctx.services.handbook_io.render_doc(actor, a.kind, a.key)
+    if a.json:
+        doc = ctx.services.handbook.get_doc(actor, a.kind, a.key)
+        _print_json({**_doc_json(doc), "data": doc.data, "markdown": text})
+    else:
+        print(text, end="")
+    return EXIT_OK
+
+
+def _highlight(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    out, last = [], 0
+    for start, end in sorted(spans):
+        if start < last:
+            continue
+        out += [text[last:start], "【", text[start:end], "】"]
+        last = end
+    return "".join(out) + text[last:]
+
+
+def cmd_handbook_search(ctx: Context) -> int:
+    from cstrainer.domain.handbook import KIND_LABELS
+
+    a = ctx.args
+    hits = ctx.services.handbook.search(ctx.actor(), a.query, limit=a.limit)
+    if a.json:
+        _print_json(
+            [
+                {
+                    "kind": h.kind,
+                    "key": h.key,
+                    "title": h.title,
+                    "field": h.field,
+                    "label": h.label,
+                    "snippet": h.snippet,
+                    "spans": [list(span) for span in h.spans],
+                }
+                for h in hits
+            ]
+        )
+        return EXIT_OK
+    if not hits:
+        print("没有找到")
+        return EXIT_OK
+    for h in hits:
+        print(f"{KIND_LABELS[h.kind]} {h.key} {h.title} · {h.label}")
+        print(f"    {_highlight(h.snippet, h.spans)}")
+    print(f"共 {len(hits)} 篇")
+    return EXIT_OK
+
+
+def cmd_handbook_export(ctx: Context) -> int:
+    a = ctx.args
+    io_service = ctx.services.handbook_io
+    if a.pdf:
+        pages = io_service.export_pdf(ctx.actor(), Path(a.pdf), brand=a.brand)
+        print(f"已导出手册 PDF 到 {a.pdf}（{pages} 页）")
+    else:
+        n = io_service.export_markdown(ctx.actor(), Path(a.markdown), brand=a.brand)
+        print(f"已导出 {n} 篇手册到文件夹 {a.markdown}（目录见其中的 README.md）")
+    return EXIT_OK
+
+
+def _print_handbook_preview(preview: Any) -> None:
+    from cstrainer.domain.handbook import KIND_LABELS
+
+    print(f"{preview.folder}：{preview.summary()}")
+    for d in preview.added:
+        print(f"+ {KIND_LABELS[d.kind]} {d.key} {d.title}")
+    for d in preview.changed:
+        print(f"~ {KIND_LABELS[d.kind]} {d.key} {d.title}（{'、'.join(d.changed_labels)}）")
+    for p in preview.problems:
+        print(f"错误：{p}", file=sys.stderr)
+
+
+def cmd_handbook_import(ctx: Context) -> int:
+    """Preview (--dry-run) or import a handbook folder (the layout `handbook export --markdown` writes)."""
+    from cstrainer.services.errors import ValidationFailed
+
+    a = ctx.args
+    folder = Path(a.path)
+    if not folder.is_dir():
+        raise CliError(f"找不到文件夹 {folder}")
+    io_service = ctx.services.handbook_io
+    actor = ctx.actor()
+    if a.dry_run:
+        preview = io_service.preview_markdown(actor, folder)
+        if a.json:
+            _print_json(preview.to_json())
+        else:
+            _print_handbook_preview(preview)
+        return EXIT_OK if preview.ok else EXIT_FAILED
+    try:
+        result = io_service.import_markdown(actor, folder, note=a.note or "")
+    except ValidationFailed as exc:
+        preview = io_service.preview_markdown(actor, folder)
+        if a.json:
+            _print_json(
+                {
+                    **preview.to_json(),
+                    "imported": False,
+                    "error": str(exc),
+                    "errors": [str(e) for e in exc.errors],
+                }
+            )
+        else:
+            if preview.ok:
+                print(f"错误：{exc}", file=sys.stderr)
+            else:
+                _print_handbook_preview(preview)
+                print(f"错误：手册文件夹有 {len(preview.problems)} 处问题，未导入任何内容", file=sys.stderr)
+        return EXIT_FAILED
+    if a.json:
+        _print_json({**result.preview.to_json(), "imported": True, "saved": result.saved})
+    else:
+        print(
+            f"已导入 {folder}：新增 {result.added} 篇、修改 {result.changed} 篇、不变 {result.unchanged} 篇"
+        )
+    return EXIT_OK
+
+
 def _jsonable(value: Any) -> Any:
     from cstrainer.services.exams import _jsonable as jsonable
 
@@ -1259,6 +1414,36 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("path", metavar="FILE")
     sp = add(cp, "import", cmd_compliance_import, "用 YAML 文件替换整个违禁词库（全部有效才写入）")
     sp.add_argument("path", metavar="FILE")
+
+    hb_parser = sub.add_parser(
+        "handbook",
+        help="产品手册：列表、查看、搜索、导出（PDF / Markdown 文件夹）、导入",
+        description="产品手册：列表、查看、搜索、导出（PDF / Markdown 文件夹）、导入",
+    )
+    hb = hb_parser.add_subparsers(dest="handbook_command", metavar="ACTION", required=True)
+    doc_kinds = ["product", "competitor", "entry"]
+    sp = add(hb, "list", cmd_handbook_list, "列出手册：商品、竞品、手册条目")
+    sp.add_argument("--kind", choices=doc_kinds, help="只列此类（product 商品、competitor 竞品、entry 条目）")
+    sp.add_argument("--brand", help="只列此品牌（品牌编号；空字符串表示通用）")
+    sp.add_argument("--json", action="store_true")
+    sp = add(hb, "show", cmd_handbook_show, "以 Markdown 显示一篇手册")
+    sp.add_argument("kind", metavar="KIND", choices=doc_kinds, help="product、competitor 或 entry")
+    sp.add_argument("key", metavar="KEY")
+    sp.add_argument("--json", action="store_true")
+    sp = add(hb, "search", cmd_handbook_search, "全文搜索手册（按词匹配，命中处用【】标出）")
+    sp.add_argument("query", metavar="QUERY")
+    sp.add_argument("--limit", type=int, default=20, help="最多显示几篇（默认 20）")
+    sp.add_argument("--json", action="store_true")
+    sp = add(hb, "export", cmd_handbook_export, "导出手册为 PDF（打印用）或 Markdown 文件夹（编辑后可导回）")
+    g = sp.add_mutually_exclusive_group(required=True)
+    g.add_argument("--pdf", metavar="FILE", help="写成 PDF 文件")
+    g.add_argument("--markdown", metavar="DIR", help="写成 Markdown 文件夹（每篇一个文件）")
+    sp.add_argument("--brand", help="只导出此品牌（及通用）的手册")
+    sp = add(hb, "import", cmd_handbook_import, "从 Markdown 文件夹导入手册（全部有效才写入）")
+    sp.add_argument("path", metavar="DIR")
+    sp.add_argument("--dry-run", action="store_true", help="只预览：新增、修改、不变和所有问题，不写入")
+    sp.add_argument("--note", help="版本说明（记入每篇手册的修改历史）")
+    sp.add_argument("--json", action="store_true")
     return p
 
 

@@ -23,6 +23,9 @@ from cstrainer.services.errors import (
     ValidationFailed,
 )
 from cstrainer.services.exams import ExamService
+from cstrainer.services.handbook import HandbookService
+from cstrainer.services.handbook_io import HandbookIoService
+from cstrainer.services.handbook_study import HandbookStudyService
 from cstrainer.services.phrase_drills import PhraseDrillService
 from cstrainer.services.phrase_io import PhraseIoService
 from cstrainer.services.phrase_review import PhraseReviewService
@@ -50,6 +53,9 @@ class Services:
         self.phrase_review = PhraseReviewService(db, self.phrases)
         self.phrase_drills = PhraseDrillService(db, self.phrases)
         self.phrase_io = PhraseIoService(db, self.phrases)
+        self.handbook_study = HandbookStudyService(db)
+        self.handbook = HandbookService(db)
+        self.handbook_io = HandbookIoService(db, self.handbook)
         self.database = DatabaseService(self, db)
 
     @classmethod
