@@ -442,7 +442,8 @@ def match_document(
 ) -> DocMatch | None:
     """Match a document's texts (:func:`search_fields`, title first) against the query words:
     None unless every word occurs somewhere (substring of the folded text). The best field holds
-    the most distinct words, then whole query parts, then the most hits (the first such field)."""
+    the most distinct words, then whole query parts, then the title (a title that matches as well
+    as any other field is what the hit should show), then the most hits (the first such field)."""
     if not words or not fields:
         return None
     scored = []
@@ -456,7 +457,14 @@ def match_document(
         spans = find_spans(text, words)
         whole = sum(1 for p in phrases if p in folded)
         scored.append(
-            ((len(present), whole, len(spans), -index), path, text, len(present), whole, len(spans))
+            (
+                (len(present), whole, index == 0, len(spans), -index),
+                path,
+                text,
+                len(present),
+                whole,
+                len(spans),
+            )
         )
     if len(found) < len(set(words)):
         return None
