@@ -30,6 +30,7 @@ from PySide6.QtCore import (
     QTimer,
     QtMsgType,
     QTranslator,
+    QUrl,
     Signal,
     Slot,
     qInstallMessageHandler,
@@ -57,6 +58,7 @@ from PySide6.QtGui import (
     QResizeEvent,
     QTextCharFormat,
     QTextCursor,
+    QTextDocument,
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
@@ -213,6 +215,7 @@ __all__ = [
     "QTextBrowser",
     "QTextCharFormat",
     "QTextCursor",
+    "QTextDocument",
     "QTextEdit",
     "QThread",
     "QThreadPool",
@@ -221,6 +224,7 @@ __all__ = [
     "QTranslator",
     "QTreeWidget",
     "QTreeWidgetItem",
+    "QUrl",
     "QVBoxLayout",
     "QWheelEvent",
     "QWidget",

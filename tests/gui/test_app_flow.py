@@ -99,6 +99,8 @@ def test_existing_database_goes_straight_to_login(
         "考试",
         "对话模拟",
         "对话记录",
+        "产品手册",
+        "手册学习",
         "话术库",
         "违禁词库",
         "话术练习",

@@ -12,6 +12,8 @@ BUILTIN_PAGE_MODULES: tuple[str, ...] = (
     "cstrainer.gui.pages.exams_page",
     "cstrainer.gui.pages.roleplay_page",
     "cstrainer.gui.pages.roleplay_history_page",
+    "cstrainer.gui.pages.handbook_page",
+    "cstrainer.gui.pages.handbook_study_page",
     "cstrainer.gui.pages.phrases_page",
     "cstrainer.gui.pages.compliance_page",
     "cstrainer.gui.pages.phrase_drills_page",

@@ -56,6 +56,7 @@ from cstrainer.gui.widgets.chat_bubbles import (
     highlight_html,
     persona_colour,
 )
+from cstrainer.gui.widgets.handbook_panel import HandbookPanel
 from cstrainer.services.roleplay import ProductCard
 from cstrainer.speech import Speaker, create_speaker
 
@@ -291,6 +292,8 @@ class ChatSessionWidget(QWidget):
         v.end_button.clicked.connect(self._end_clicked)
         v.phrase_search.textChanged.connect(self._filter_phrases)
         v.phrase_list.itemDoubleClicked.connect(self._insert_phrase)
+        self.handbook_panel: HandbookPanel | None = None  # made the first time 手册 is pressed
+        v.handbook_button.toggled.connect(self.toggle_handbook)
         self._fill_phrases()
         v.status_label.setText(_t("回复时限 {s} 秒").format(s=f"{self.target:g}"))
 
@@ -463,6 +466,24 @@ class ChatSessionWidget(QWidget):
                 owner=self,
                 name="roleplay.phrase_use",
             )
+
+    # --- the handbook panel ----------------------------------------------------------------------------
+
+    def toggle_handbook(self, on: bool) -> None:
+        """Show or hide the handbook panel (the scenario's products first). Looking things up
+        leaves the timers alone; choosing a hit, Esc or closing gives the focus back to the reply box."""
+        panel = self.handbook_panel
+        if on:
+            if panel is None:
+                panel = HandbookPanel(self.ctx, list(self.session.products), focus_back=self.view.input)
+                panel.closed.connect(lambda: self.view.handbook_button.setChecked(False))
+                self.view.add_side_panel(panel)
+                self.handbook_panel = panel
+            panel.show()
+            panel.search_edit.setFocus()
+        elif panel is not None and panel.isVisible():
+            panel.hide()
+            self.view.input.setFocus()
 
     # --- the customer's lines -------------------------------------------------------------------------
 

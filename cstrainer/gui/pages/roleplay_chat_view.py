@@ -10,8 +10,10 @@
     |                                                             |  快捷短语 [search] |
     +-----------------------------------------------------------+  list (double-    |
     |  input box (Enter sends, Shift+Enter new line)     [发送]   |  click inserts)   |
-    |  [即时点评]  notes                          [结束对话]       |                   |
+    |  [即时点评] [手册] notes                    [结束对话]       |                   |
     +-----------------------------------------------------------+-------------------+
+
+[手册] opens a third column on the right, the handbook panel (cstrainer/gui/widgets/handbook_panel.py).
 """
 
 from __future__ import annotations
@@ -182,6 +184,11 @@ class ChatView(QWidget):
         self.feedback_box = QCheckBox(self.tr("即时点评"))
         self.feedback_box.setToolTip(self.tr("练习时在每条回复下显示命中的要点和违规词；测评时关闭"))
         actions.addWidget(self.feedback_box)
+        self.handbook_button = QPushButton(self.tr("手册"))
+        self.handbook_button.setCheckable(True)
+        self.handbook_button.setToolTip(self.tr("在右侧查产品手册（不打断对话，回复计时照常）"))
+        self.handbook_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # the reply box keeps the focus
+        actions.addWidget(self.handbook_button)
         self.status_label = QLabel()
         self.status_label.setStyleSheet(f"color: {GREY};")
         actions.addWidget(self.status_label, 1)
@@ -225,6 +232,15 @@ class ChatView(QWidget):
         self.splitter.setStretchFactor(0, 1)
         self.splitter.setStretchFactor(1, 0)
         self.splitter.setSizes([700, 280])
+
+    def add_side_panel(self, panel: QWidget, width: int = 340) -> None:
+        """A third column on the right (the handbook panel), ``width`` wide; the chat gives way."""
+        sizes = self.splitter.sizes()
+        self.splitter.addWidget(panel)
+        self.splitter.setStretchFactor(self.splitter.count() - 1, 0)
+        if sizes and sum(sizes) > 0:
+            chat = max(300, sizes[0] - width)
+            self.splitter.setSizes([chat, *sizes[1:], width])
 
     def set_persona_tag(self, persona: str, colour: str) -> None:
         self.persona_label.setText(persona)
