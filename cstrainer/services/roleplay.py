@@ -47,6 +47,7 @@ from cstrainer.services.compliance import ComplianceService
 from cstrainer.services.errors import InvalidInput, NotFound, PermissionDenied, ValidationFailed
 from cstrainer.storage.database import Database
 from cstrainer.storage.models import (
+    DIMENSION_COLUMNS,
     Brand,
     RolePlayComment,
     RolePlayMessage,
@@ -1163,6 +1164,10 @@ class RolePlayService:
         sess.score = int(card.score)
         sess.success = bool(card.success)
         sess.dimensions = _int_dims(card.dimensions)
+        for name, column in DIMENSION_COLUMNS.items():  # dashboards aggregate these columns
+            setattr(sess, column, sess.dimensions.get(name))
+        replies = [e.seconds for e in transcript if e.role == "agent"]
+        sess.avg_reply_seconds = sum(replies) / len(replies) if replies else None
         sess.scorecard = card.to_json()
         sess.graded_version = version if version is not None else sess.scenario_version
         sess.graded_at = utcnow()

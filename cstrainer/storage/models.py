@@ -78,6 +78,13 @@ Handbooks (revision 0008)
 - ``handbook_cards``: flashcards trainers wrote (generated cards are computed, not stored).
 - ``handbook_card_states``: each person's fsrs state per flashcard (``card_id``).
 
+Assignments and growth path (revision 0009)
+- ``users`` gains ``stage`` (growth-path stage) and ``leaderboard_opt_in``.
+- ``roleplay_sessions`` gains one column per scorecard dimension (``dim_*``) and
+  ``avg_reply_seconds``, filled when graded (and back-filled from ``dimensions``).
+- ``assignments``: exams, scenarios, drills and handbook documents given to a person, team, role
+  or everyone, with a due date; ``promotions``: every stage change with who made it.
+
 Timestamps are stored as naive UTC and handed out as aware UTC (see ``UTCDateTime``).
 """
 
@@ -102,6 +109,9 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+)
+from sqlalchemy import (
+    false as sa_false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -196,6 +206,9 @@ class User(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column()
+    # Revision 0009: the growth-path stage (新人 上岗 售后 精英客服 主管) and the leaderboard opt-in.
+    stage: Mapped[str] = mapped_column(String(16), default="新人", server_default="新人", index=True)
+    leaderboard_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     team: Mapped[Team | None] = relationship()
     brands: Mapped[list[Brand]] = relationship(secondary=user_brands, order_by=Brand.key)
@@ -448,6 +461,14 @@ class RolePlaySession(Base):
     success: Mapped[bool | None] = mapped_column(Boolean)
     score: Mapped[int | None] = mapped_column(Integer)
     dimensions: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Revision 0009: the five dimension scores and the mean reply time as columns, so dashboards
+    # aggregate them in SQL (filled when a session is graded; ``dimensions`` keeps the JSON).
+    dim_knowledge: Mapped[int | None] = mapped_column(Integer)  # 专业知识
+    dim_standard: Mapped[int | None] = mapped_column(Integer)  # 服务规范
+    dim_communication: Mapped[int | None] = mapped_column(Integer)  # 沟通技巧
+    dim_speed: Mapped[int | None] = mapped_column(Integer)  # 响应时效
+    dim_compliance: Mapped[int | None] = mapped_column(Integer)  # 合规
+    avg_reply_seconds: Mapped[float | None] = mapped_column()
     scorecard: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     graded_version: Mapped[int | None] = mapped_column(Integer)
     # The scenario a re-grade used (NULL: graded with the snapshot as played).
@@ -750,3 +771,50 @@ UNMANAGED = (
 def is_unmanaged(name: str | None) -> bool:
     """True for the full-text tables (and their FTS5 shadow tables) and indexes of ``UNMANAGED``."""
     return bool(name) and any(str(name) == n or str(name).startswith(n + "_") for n in UNMANAGED)
+
+
+# --- revision 0009: assignments, growth path ------------------------------------------------------
+
+#: roleplay_sessions column per scorecard dimension (revision 0009).
+DIMENSION_COLUMNS: dict[str, str] = {
+    "专业知识": "dim_knowledge",
+    "服务规范": "dim_standard",
+    "沟通技巧": "dim_communication",
+    "响应时效": "dim_speed",
+    "合规": "dim_compliance",
+}
+
+
+class Assignment(Base):
+    """Work a trainer gives people: an exam, a scenario, a drill or a handbook document, for one
+    person, a team, a role or everyone, with an optional due date. Progress is computed from what
+    people did (attempts, sessions, drill attempts, reads and flashcards), not stored."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), index=True)  # exam / scenario / drill / handbook
+    target: Mapped[str] = mapped_column(String(200))  # exam key, scenario key, drill spec, "product:key"
+    title: Mapped[str] = mapped_column(String(200), default="")
+    scope_kind: Mapped[str] = mapped_column(String(16))  # person / team / role / everyone
+    scope_value: Mapped[str] = mapped_column(String(64), default="")  # user id, team id, role
+    due_at: Mapped[datetime | None] = mapped_column(index=True)
+    params: Mapped[dict[str, Any]] = mapped_column(default=dict)  # e.g. min_score, count, categories
+    note: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+
+
+class Promotion(Base):
+    """A manager moved a person to another growth-path stage."""
+
+    __tablename__ = "promotions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    from_stage: Mapped[str] = mapped_column(String(16))
+    to_stage: Mapped[str] = mapped_column(String(16))
+    by: Mapped[str] = mapped_column(String(64), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    note: Mapped[str] = mapped_column(Text, default="")

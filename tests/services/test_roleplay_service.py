@@ -400,3 +400,16 @@ def test_only_ones_own_active_session_resumes(world: dict[str, Any]) -> None:
         s.roleplay.resume(world["kefu"], sid)
     with pytest.raises(NotFound):
         s.roleplay.resume(world["kefu"], 999_999)
+
+
+def test_grading_fills_the_dimension_columns_dashboards_aggregate(world: dict[str, Any]) -> None:
+    from cstrainer.storage.models import DIMENSION_COLUMNS
+
+    s, me = world["s"], world["kefu"]
+    session_id = play_good(s, me)  # replies after 8 and 9 seconds
+    with s.db.session() as db:
+        row = db.get(RolePlaySession, session_id)
+        assert row is not None and row.dimensions
+        for name, column in DIMENSION_COLUMNS.items():
+            assert getattr(row, column) == row.dimensions[name]
+        assert row.avg_reply_seconds == pytest.approx(8.5)

@@ -117,6 +117,14 @@ def test_upgrade_from_each_released_schema(fixture: Path, tmp_path: Path) -> Non
     shutil.copyfile(fixture, file)
     con = sqlite3.connect(file)
     users_before = con.execute("SELECT login, display_name, role FROM users ORDER BY login").fetchall()
+    tables = [
+        name
+        for (name,) in con.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        )
+        if not name.endswith(("_fts", "_data", "_idx", "_docsize", "_config")) and name != "alembic_version"
+    ]
+    counts_before = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
     con.close()
     # WHEN it is opened
     db = open_database(f"sqlite:///{file}")
@@ -129,6 +137,11 @@ def test_upgrade_from_each_released_schema(fixture: Path, tmp_path: Path) -> Non
     assert users_after == [tuple(r) for r in users_before]
     assert users_after  # the fixtures are not empty
     db.dispose()
+    # AND no table lost rows (a batch rebuild on SQLite would cascade-delete child rows)
+    con = sqlite3.connect(file)
+    counts_after = {t: con.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in counts_before}
+    con.close()
+    assert counts_after == counts_before
 
 
 def test_there_is_a_fixture_for_every_revision() -> None:
