@@ -69,6 +69,33 @@ def app_font(qapp: Any) -> Iterator[None]:
     qapp.setFont(old)
 
 
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file with the shipped content and every demo account (password demo1234), built
+    once per session; tests copy it (``shutil.copyfile``) and open the copy."""
+    from cstrainer.services import SYSTEM, Services
+    from cstrainer.storage.database import open_database
+
+    folder = tmp_path_factory.mktemp("seeded-gui")
+    path = folder / "seeded.sqlite"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CSTRAINER_HOME", str(folder / "home"))
+        import cstrainer.services.passwords as passwords
+
+        mp.setattr(passwords, "_hasher", _fast_hasher)
+        services = Services(open_database(f"sqlite:///{path}"))
+        try:
+            services.content.seed_if_empty()
+            services.content.import_demo_users(SYSTEM, include_managers=True)
+        finally:
+            services.close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.execute("PRAGMA journal_mode=DELETE")
+    con.close()
+    return path
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _gui_runtime_guards(qapp: Any) -> Iterator[None]:
     """As in the app: garbage collection only on the GUI thread, None/True/False protected."""

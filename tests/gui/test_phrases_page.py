@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
 from cstrainer.domain.phrases import PhraseItem
 from cstrainer.gui.context import PageContext
@@ -32,41 +31,15 @@ DEMO_PASSWORD = "demo1234"
 SHOTS_SIZE = (1240, 760)  # what is left of a 1280x800 screen inside the main window
 
 
-@pytest.fixture(scope="session")
-def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from cstrainer.services import SYSTEM, Services
-    from cstrainer.storage.database import open_database
-
-    folder = tmp_path_factory.mktemp("seeded-phrases")
-    path = folder / "seeded.sqlite"
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CSTRAINER_HOME", str(folder / "home"))
-        import cstrainer.services.passwords as passwords
-
-        mp.setattr(passwords, "_hasher", lambda: cheap)
-        services = Services(open_database(f"sqlite:///{path}"))
-        try:
-            services.content.seed_if_empty()
-            services.content.import_demo_users(SYSTEM)
-        finally:
-            services.close()
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.execute("PRAGMA journal_mode=DELETE")
-    con.close()
-    return path
-
-
 @pytest.fixture
-def seeded(_seeded_template: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
+def seeded(seeded_template: Path, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Any]:
     """The shipped content; without the shipped release history (a library never released yet,
     so the tests decide which releases exist), unless the test is marked ``shipped_releases``."""
     from cstrainer.services import Services
     from cstrainer.storage.database import open_database
 
     path = tmp_path / "phrases.sqlite"
-    shutil.copyfile(_seeded_template, path)
+    shutil.copyfile(seeded_template, path)
     if request.node.get_closest_marker("shipped_releases") is None:
         con = sqlite3.connect(path)
         con.execute("DELETE FROM phrase_releases")

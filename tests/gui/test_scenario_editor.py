@@ -7,13 +7,11 @@ The database is the shipped content (scenarios included) plus the demo accounts 
 from __future__ import annotations
 
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.registry import REGISTRY
@@ -40,39 +38,13 @@ LEAK = "qinyu-leaking-bottle"
 # --- a seeded database, built once ---------------------------------------------------------------------
 
 
-@pytest.fixture(scope="session")
-def _seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from cstrainer.services import SYSTEM, Services
-    from cstrainer.storage.database import open_database
-
-    folder = tmp_path_factory.mktemp("seeded-scenarios")
-    path = folder / "seeded.sqlite"
-    cheap = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CSTRAINER_HOME", str(folder / "home"))
-        import cstrainer.services.passwords as passwords
-
-        mp.setattr(passwords, "_hasher", lambda: cheap)
-        services = Services(open_database(f"sqlite:///{path}"))
-        try:
-            services.content.seed_if_empty()
-            services.content.import_demo_users(SYSTEM)
-        finally:
-            services.close()
-    con = sqlite3.connect(path)
-    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    con.execute("PRAGMA journal_mode=DELETE")
-    con.close()
-    return path
-
-
 @pytest.fixture
-def seeded(_seeded_template: Path, tmp_path: Path) -> Iterator[Any]:
+def seeded(seeded_template: Path, tmp_path: Path) -> Iterator[Any]:
     from cstrainer.services import Services
     from cstrainer.storage.database import open_database
 
     path = tmp_path / "scenarios.sqlite"
-    shutil.copyfile(_seeded_template, path)
+    shutil.copyfile(seeded_template, path)
     services = Services(open_database(f"sqlite:///{path}"))
     yield services
     services.close()
