@@ -1185,6 +1185,52 @@ def cmd_roleplay_run(ctx: Context) -> int:
     return EXIT_OK
 
 
+def cmd_report(ctx: Context) -> int:
+    """`report (agent LOGIN | team TEAM) --period day|week|month [--date D] --out FILE.xlsx|FILE.pdf`."""
+    from datetime import date as date_cls
+
+    from cstrainer.services.reports import write_report
+
+    a = ctx.args
+    out = Path(a.out)
+    if out.suffix.lower() not in (".xlsx", ".pdf"):
+        raise CliError("--out 的文件名需以 .xlsx 或 .pdf 结尾")
+    try:
+        day = date_cls.fromisoformat(a.date) if a.date else None
+    except ValueError as exc:
+        raise CliError(f"--date 需为 YYYY-MM-DD 格式：{a.date}") from exc
+    report = ctx.services.analytics.report(ctx.actor(), (a.report_scope, a.who), a.period, day)
+    write_report(report, out)
+    print(f"已生成{report.title}（{report.period_label}）：{out}")
+    return EXIT_OK
+
+
+def cmd_demo_data(ctx: Context) -> int:
+    from cstrainer.services.demo_data import generate
+
+    a = ctx.args
+    summary = generate(
+        ctx.services.db,
+        ctx.actor(),
+        agents=a.agents,
+        days=a.days,
+        seed=a.seed,
+        progress=lambda m: print(m, file=sys.stderr),
+    )
+    if a.json:
+        from dataclasses import asdict
+
+        _print_json(asdict(summary))
+    else:
+        print(
+            f"已生成演示数据：{summary.people} 名客服、{summary.trainers} 名培训师，"
+            f"考试 {summary.exam_attempts} 次（答题 {summary.answers} 道），对话练习 {summary.sessions} 次，"
+            f"话术练习 {summary.drills} 次，晋级 {summary.promotions} 次（{summary.seconds} 秒）；"
+            f"演示账号 demo001 起，密码 demo1234"
+        )
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cstrainer",
@@ -1443,6 +1489,32 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("path", metavar="DIR")
     sp.add_argument("--dry-run", action="store_true", help="只预览：新增、修改、不变和所有问题，不写入")
     sp.add_argument("--note", help="版本说明（记入每篇手册的修改历史）")
+    sp.add_argument("--json", action="store_true")
+    rep = sub.add_parser(
+        "report",
+        help="日报、周报、月报（个人或团队），写成 xlsx 或 PDF",
+        description="日报、周报、月报（个人或团队），写成 xlsx 或 PDF",
+    )
+    reps = rep.add_subparsers(dest="report_scope", metavar="SCOPE", required=True)
+    for scope, meta, help_ in (
+        ("agent", "LOGIN", "个人报表：LOGIN 的考试、对话练习、话术练习与薄弱点"),
+        ("team", "TEAM", "团队报表：TEAM 为团队编号或名称，all 表示全部"),
+    ):
+        sp = add(reps, scope, cmd_report, help_)
+        sp.add_argument("who", metavar=meta)
+        sp.add_argument(
+            "--period", required=True, choices=["day", "week", "month"], help="日、ISO 周或自然月"
+        )
+        sp.add_argument("--date", metavar="D", help="报表所在的日期 YYYY-MM-DD（默认今天，本地时间）")
+        sp.add_argument("--out", required=True, metavar="FILE", help="输出文件：.xlsx 或 .pdf")
+    sp = add(
+        sub, "demo-data", cmd_demo_data, "向数据库写入演示用的练习历史（考试、对话练习、话术练习、晋级）"
+    )
+    sp.add_argument("--agents", type=int, default=40, metavar="N", help="客服人数（默认 40）")
+    sp.add_argument("--days", type=int, default=60, metavar="D", help="历史天数（默认 60）")
+    sp.add_argument(
+        "--seed", type=int, default=7, metavar="S", help="随机种子：同一种子生成相同数据（默认 7）"
+    )
     sp.add_argument("--json", action="store_true")
     return p
 

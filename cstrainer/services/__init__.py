@@ -7,6 +7,8 @@ dataclasses, never live ORM objects. Nothing here imports Qt.
 from __future__ import annotations
 
 from cstrainer.services.actor import SYSTEM, Actor
+from cstrainer.services.analytics import AnalyticsService
+from cstrainer.services.assignments import AssignmentService
 from cstrainer.services.audit import AuditService
 from cstrainer.services.auth import AuthService
 from cstrainer.services.compliance import ComplianceService
@@ -23,6 +25,7 @@ from cstrainer.services.errors import (
     ValidationFailed,
 )
 from cstrainer.services.exams import ExamService
+from cstrainer.services.growth import GrowthService
 from cstrainer.services.handbook import HandbookService
 from cstrainer.services.handbook_io import HandbookIoService
 from cstrainer.services.handbook_study import HandbookStudyService
@@ -56,6 +59,9 @@ class Services:
         self.handbook_study = HandbookStudyService(db)
         self.handbook = HandbookService(db)
         self.handbook_io = HandbookIoService(db, self.handbook)
+        self.analytics = AnalyticsService(db)
+        self.assignments = AssignmentService(db)
+        self.growth = GrowthService(db)
         self.database = DatabaseService(self, db)
 
     @classmethod

@@ -85,6 +85,10 @@ Assignments and growth path (revision 0009)
 - ``assignments``: exams, scenarios, drills and handbook documents given to a person, team, role
   or everyone, with a due date; ``promotions``: every stage change with who made it.
 
+Dashboards (revision 0010)
+- Covering indexes ``ix_attempts_dashboard``, ``ix_attempt_items_dashboard`` and
+  ``ix_roleplay_sessions_dashboard`` for the period scans of cstrainer/services/analytics.py.
+
 Timestamps are stored as naive UTC and handed out as aware UTC (see ``UTCDateTime``).
 """
 
@@ -347,6 +351,10 @@ class Attempt(Base):
     """One person's sitting of one exam: a drawn paper, a clock, and the result."""
 
     __tablename__ = "attempts"
+    # Revision 0010: the dashboards' period scans read only the index.
+    __table_args__ = (
+        Index("ix_attempts_dashboard", "status", "submitted_at", "user_id", "percent", "passed"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     exam_id: Mapped[int] = mapped_column(ForeignKey("exams.id", ondelete="CASCADE"), index=True)
@@ -374,7 +382,11 @@ class AttemptItem(Base):
     """One question of an attempt's paper, the answer given, and its grade."""
 
     __tablename__ = "attempt_items"
-    __table_args__ = (UniqueConstraint("attempt_id", "position"),)
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "position"),
+        # Revision 0010: per-category and per-question figures of the dashboards.
+        Index("ix_attempt_items_dashboard", "attempt_id", "question_id", "correct", "score", "points"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     attempt_id: Mapped[int] = mapped_column(ForeignKey("attempts.id", ondelete="CASCADE"), index=True)
@@ -434,6 +446,19 @@ class RolePlaySession(Base):
     """One chat with a simulated customer: the scenario as played, the seed, state and result."""
 
     __tablename__ = "roleplay_sessions"
+    # Revision 0010: the dashboards' period scans read only the index.
+    __table_args__ = (
+        Index(
+            "ix_roleplay_sessions_dashboard",
+            "status",
+            "started_at",
+            "user_id",
+            "draft",
+            "score",
+            "success",
+            "avg_reply_seconds",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
