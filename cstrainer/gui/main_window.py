@@ -52,7 +52,12 @@ class MainWindow(QMainWindow):
         if registry is None:
             load_builtin_pages()
         self.ctx = PageContext(
-            services, runner, actor, request_relogin=self.request_relogin, show_status=self.show_status
+            services,
+            runner,
+            actor,
+            request_relogin=self.request_relogin,
+            show_status=self.show_status,
+            open_page=self.open_page,
         )
         self.view = MainWindowView(self)
         self.setWindowTitle(
@@ -101,6 +106,17 @@ class MainWindow(QMainWindow):
         row = self.page_keys().index(key)
         self.view.nav.setCurrentRow(row)
         return self.pages[key]
+
+    def open_page(self, key: str) -> QWidget | None:
+        """For pages (``PageContext.open_page``): switch to ``key`` if this person has that page.
+
+        Returns the page's widget, or None when there is no such page here or the current page
+        refused to be left (an exam in progress whose leaving the person did not confirm).
+        """
+        if key not in self.page_keys():
+            return None
+        self.view.nav.setCurrentRow(self.page_keys().index(key))
+        return self.pages.get(key) if self.current_key() == key else None
 
     def page(self, key: str) -> QWidget | None:
         return self.pages.get(key)

@@ -96,6 +96,7 @@ def test_existing_database_goes_straight_to_login(
     qtbot.mouseClick(f.login_dialog.ok_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: f.window is not None and f.window.isVisible(), timeout=10000)
     assert f.window.page_titles() == [
+        "我的任务",
         "考试",
         "对话模拟",
         "对话记录",
@@ -105,6 +106,8 @@ def test_existing_database_goes_straight_to_login(
         "违禁词库",
         "话术练习",
         "练习",
+        "成长路径",
+        "报表",
         "我的账号",
     ]
     # closing the main window quits

@@ -33,6 +33,7 @@ def test_a_manager_sees_admin_and_account(
 ) -> None:
     window = open_window(accounts.manager)
     assert window.page_titles() == [
+        "我的任务",
         "考试",
         "题库",
         "试卷管理",
@@ -45,10 +46,13 @@ def test_a_manager_sees_admin_and_account(
         "违禁词库",
         "话术练习",
         "练习",
+        "成长路径",
+        "任务分配",
+        "报表",
         "管理",
         "我的账号",
     ]
-    assert window.current_key() == "exams"  # the first page in the navigation opens first
+    assert window.current_key() == "tasks"  # the first page in the navigation (我的任务) opens first
     assert isinstance(window.show_page("admin"), AdminPage)
     assert window.current_key() == "admin"
     assert window.view.title_label.text() == "管理"
@@ -61,6 +65,7 @@ def test_a_manager_sees_admin_and_account(
 def test_a_trainee_does_not_see_admin(open_window: Any, accounts: Any) -> None:
     window = open_window(accounts.trainee)
     assert window.page_titles() == [
+        "我的任务",
         "考试",
         "对话模拟",
         "对话记录",
@@ -70,6 +75,8 @@ def test_a_trainee_does_not_see_admin(open_window: Any, accounts: Any) -> None:
         "违禁词库",
         "话术练习",
         "练习",
+        "成长路径",
+        "报表",
         "我的账号",
     ]
     assert "admin" not in window.page_keys()
@@ -207,3 +214,21 @@ def test_pages_get_the_context(open_window: Any, accounts: Any) -> None:
     window = open_window(accounts.trainer, registry=registry)
     assert seen[0].actor.login == accounts.trainer[0]
     assert seen[0].runner is window.ctx.runner and seen[0].services is window.ctx.services
+
+
+def test_pages_can_open_another_page(open_window: Any, accounts: Any) -> None:
+    """``ctx.open_page(key)``: how 我的任务 sends a person to the page where a task is done."""
+    registry = PageRegistry()
+    register_page("home", "我的任务", lambda ctx: _StubPage(ctx), order=5, registry=registry)
+    register_page("exam", "考试", lambda ctx: _StubPage(ctx), order=10, registry=registry)
+    register_page(
+        "admin", "管理", lambda ctx: _StubPage(ctx), order=70, roles={Role.MANAGER}, registry=registry
+    )
+    window = open_window(accounts.trainee, registry=registry)
+    home = window.current_page()
+    assert isinstance(home, _StubPage) and window.current_key() == "home"
+    exam = home.ctx.open_page("exam")
+    assert isinstance(exam, _StubPage) and window.current_key() == "exam" and exam.shown == 1
+    assert home.ctx.open_page("admin") is None and window.current_key() == "exam"  # not for a trainee
+    exam.may_leave = False
+    assert home.ctx.open_page("home") is None and window.current_key() == "exam"  # refused to be left

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 BUILTIN_PAGE_MODULES: tuple[str, ...] = (
+    "cstrainer.gui.pages.tasks_page",
     "cstrainer.gui.pages.exams_page",
     "cstrainer.gui.pages.roleplay_page",
     "cstrainer.gui.pages.roleplay_history_page",
@@ -18,6 +19,9 @@ BUILTIN_PAGE_MODULES: tuple[str, ...] = (
     "cstrainer.gui.pages.compliance_page",
     "cstrainer.gui.pages.phrase_drills_page",
     "cstrainer.gui.pages.practice_page",
+    "cstrainer.gui.pages.growth_page",
+    "cstrainer.gui.pages.assignments_page",
+    "cstrainer.gui.pages.dashboard_page",
     "cstrainer.gui.pages.question_bank_page",
     "cstrainer.gui.pages.exam_admin_page",
     "cstrainer.gui.pages.scenario_editor_page",

@@ -36,6 +36,7 @@ PageFactory = Callable[[PageContext], QWidget]
 
 # Where each module of the product sits in the navigation (later issues fill the gaps).
 ORDER: dict[str, int] = {
+    "我的任务": 5,  # the first page: what the main window opens after login
     "考试": 10,
     "题库": 15,
     "试卷管理": 16,
@@ -48,6 +49,8 @@ ORDER: dict[str, int] = {
     "违禁词库": 42,
     "话术练习": 45,
     "练习": 50,
+    "成长路径": 55,
+    "任务分配": 58,
     "报表": 60,
     "管理": 70,
     "我的账号": 90,
