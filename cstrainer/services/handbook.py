@@ -285,7 +285,7 @@ class HandbookService:
             )
             if mark is None:
                 s.add(HandbookRead(user_id=actor.user_id, doc_kind=kind, doc_key=key, version=row.version))
-            elif mark.version != row.version:
+            else:  # read_at is the last time it was read (assignments count reads after a date)
                 mark.version = row.version
                 mark.read_at = utcnow()
 

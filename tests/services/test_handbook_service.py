@@ -4,6 +4,7 @@ review flags for linked questions and scenarios, search with highlights, compari
 from __future__ import annotations
 
 import copy
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -482,3 +483,19 @@ def test_history_covers_changes_made_by_an_import(seeded: Services) -> None:
         "price_max",
         "usage",
     ]
+
+
+def test_reading_again_updates_when_it_was_last_read(seeded: Services) -> None:
+    from sqlalchemy import update
+
+    from cstrainer.storage.models import HandbookRead
+
+    s = seeded
+    kefu = login(s, "kefu")
+    s.handbook.mark_read(kefu, "product", "qinyu-liquid")
+    with s.db.session() as db:
+        db.execute(update(HandbookRead).values(read_at=datetime(2026, 1, 1, tzinfo=UTC)))
+    s.handbook.mark_read(kefu, "product", "qinyu-liquid")
+    with s.db.session() as db:
+        (mark,) = db.scalars(select(HandbookRead).where(HandbookRead.user_id == kefu.user_id)).all()
+        assert mark.read_at > datetime(2026, 1, 2, tzinfo=UTC)
