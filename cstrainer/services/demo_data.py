@@ -7,14 +7,21 @@ shipped ``scripts_library/teams.yaml``) and their history over the last ``days``
   from; the chance of a right answer depends on the category (产品知识 is easier than 竞品知识), on
   the person's skill and grows with practice, so trends go up and weak categories stand out;
 - role-play sessions on the scenarios of the team's brands (preferring the team's stage), with a
-  score, the five dimension columns, outcome, mean reply time (faster with practice) and a compact
-  scorecard (missed key points of the scenario, now and then a banned word or a forbidden move);
+  score, the five dimension columns, outcome, mean reply time (faster with practice) and a
+  scorecard. With ``snapshots`` (the default) each session also gets a transcript: a few template
+  conversations per scenario are played once through the scenario engine (:class:`RolePlay`, the
+  customer's wordings answered with the key points' model wordings, fewer of them for weaker
+  levels, at a few reply speeds) and graded with :func:`score_session`; a session reuses the
+  template closest to its drawn level and speed, so its messages, score, dimensions, outcome and
+  scorecard are those a regrade gives. Without ``snapshots`` (the benchmark) sessions carry a
+  compact made-up scorecard (missed key points, now and then a banned word or a forbidden move)
+  and no messages;
 - phrase drills (typing with net 字/分, shortcut recall right or wrong), handbook reads, entries of
   the wrong-answer book, and promotions along the growth path consistent with each stage.
 
 Deterministic for a seed (``random.Random(seed)``; times relative to ``now``, which the caller may
 fix). Rows are written with bulk inserts (``session.execute(insert(Model), rows)``) with ids
-assigned here, in chunks, in one transaction. Demo sessions have no transcript (no messages).
+assigned here, in chunks, in one transaction.
 """
 
 from __future__ import annotations
@@ -24,7 +31,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
@@ -34,6 +41,7 @@ from cstrainer.services.errors import InvalidInput
 from cstrainer.services.passwords import hash_password
 from cstrainer.storage.database import Database
 from cstrainer.storage.models import (
+    DIMENSION_COLUMNS,
     Attempt,
     AttemptItem,
     Brand,
@@ -43,6 +51,7 @@ from cstrainer.storage.models import (
     Product,
     Promotion,
     Question,
+    RolePlayMessage,
     RolePlaySession,
     Scenario,
     Team,
@@ -84,6 +93,17 @@ FORBIDDEN = (
     ("refuse_refund", "不能退"),
 )
 DEMO_PASSWORD = "demo1234"
+#: template conversations per scenario: share of the key points answered, per level (best first)
+TEMPLATE_LEVELS = (1.0, 0.8, 0.6, 0.4, 0.2)
+#: lowest drawn score that picks each level (the rest take the last one)
+TEMPLATE_LEVEL_SCORES = (80, 68, 56, 44)
+#: mean reply seconds of the template conversations
+TEMPLATE_SPEEDS = (12.0, 26.0)
+TEMPLATE_SEED = 3
+GREETING = "亲，您好，欢迎光临！"
+FILLER = "亲，稍等，我帮您看一下哈。"
+#: what a weaker template says once (a banned wording the QC catches), by (level, speed) index
+SLIPS = {(2, 1): "这款是全网最便宜的。", (3, 0): "有问题可以加我微信聊。", (4, 1): "明天一定到的。"}
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高郑梁谢宋唐许韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卢姚沈钟姜崔谭陆范汪廖石金韦贾夏付方邹熊白孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万覃武钱戴严莫孔向常汤"
 GIVEN = [
@@ -198,7 +218,10 @@ class _Writer:
         for model in self.order:
             buf = self.rows[model]
             if buf:
-                self.s.execute(insert(model), buf)
+                if model is RolePlayMessage:  # many plain rows: a Core executemany is much faster
+                    self.s.connection().execute(insert(cast(Any, RolePlayMessage.__table__)), buf)
+                else:
+                    self.s.execute(insert(model), buf)
                 buf.clear()
 
 
@@ -216,6 +239,109 @@ def _draw_categories(data: dict[str, Any]) -> list[tuple[str, int]]:
         if isinstance(d, dict) and d.get("category"):
             out.append((str(d["category"]), int(d.get("count") or 1)))
     return out
+
+
+@dataclass(frozen=True)
+class _Template:
+    """A demo conversation played through the engine and graded (reused by many sessions)."""
+
+    seed: int
+    messages: tuple[dict[str, Any], ...]  # role, text, turn_id, wording_index, impatient, seconds, at_ms
+    score: int
+    success: bool
+    outcome: str | None
+    dims: dict[str, int]  # by column (dim_knowledge ...)
+    avg_seconds: float | None
+    replies: int
+    length: float  # seconds from the first to the last line
+    scorecard: dict[str, Any]
+
+
+def _templates(key: str, data: dict[str, Any], rules: Any) -> list[list[_Template]]:
+    """Per level of :data:`TEMPLATE_LEVELS`, one template per speed of :data:`TEMPLATE_SPEEDS`
+    (empty when the scenario cannot be played)."""
+    from cstrainer.domain.roleplay import RolePlay
+    from cstrainer.domain.roleplay_scoring import score_session
+    from cstrainer.services.roleplay import scenario_from_data
+
+    try:
+        scenario = scenario_from_data(key, data)
+    except Exception:  # a broken stored scenario: its sessions keep the compact scorecard
+        return []
+    out: list[list[_Template]] = []
+    for level_no, level in enumerate(TEMPLATE_LEVELS):
+        row: list[_Template] = []
+        for speed_no, speed in enumerate(TEMPLATE_SPEEDS):
+            pick = random.Random(f"{key}/{level_no}/{speed_no}")
+            try:
+                rp = RolePlay(scenario, TEMPLATE_SEED, rules=rules)
+                line: Any = rp.opening()
+                while not rp.ended and line is not None and len(rp.transcript) < 60:
+                    turn = scenario.turn(line.turn_id)
+                    parts = [
+                        kp.better or (kp.synonyms[0] if kp.synonyms else "")
+                        for kp in turn.key_points
+                        if level >= 1.0 or pick.random() < level
+                    ]
+                    reply = "".join(dict.fromkeys(p for p in parts if p)) or FILLER
+                    if rp.state.replies == 0:
+                        reply = GREETING + reply
+                    elif rp.state.replies == 1 and (level_no, speed_no) in SLIPS:
+                        reply += SLIPS[(level_no, speed_no)]
+                    seconds = round(_clamp(pick.gauss(speed, speed * 0.3), 2.0, 240.0), 1)
+                    line = rp.reply(reply, seconds).next_line
+                if not rp.ended:
+                    rp.give_up(speed)
+                # the customer's and the agent's lines (the engine's closing system line is not kept)
+                lines = [e for e in rp.transcript if e.role != "system"]
+                card = score_session(scenario, lines, outcome=rp.outcome, rules=rules)
+            except Exception:
+                return []
+            agent = [e.seconds for e in lines if e.role == "agent"]
+            row.append(
+                _Template(
+                    seed=TEMPLATE_SEED,
+                    messages=tuple(_message_row(e) for e in lines),
+                    score=int(card.score),
+                    success=bool(card.success),
+                    outcome=rp.outcome,
+                    dims={col: int(card.dimensions.get(name, 0)) for name, col in DIMENSION_COLUMNS.items()},
+                    avg_seconds=round(sum(agent) / len(agent), 1) if agent else None,
+                    replies=len(agent),
+                    length=lines[-1].at if lines else 0.0,
+                    scorecard=_compact(card.to_json()),
+                )
+            )
+        out.append(row)
+    return out
+
+
+def _compact(card: dict[str, Any]) -> dict[str, Any]:
+    """The stored scorecard of a demo session: the graded card without the per-reply details
+    (the history recomputes the full card from the transcript; the dashboards read ``missed`` and
+    the replies' ``banned`` / ``forbidden``)."""
+    out = dict(card)
+    out["replies"] = [
+        {k: r.get(k) for k in ("index", "turn_id", "banned", "forbidden", "flags", "points")}
+        for r in card.get("replies") or []
+    ]
+    out["missed"] = [
+        {"turn_id": m.get("turn_id"), "key_point_id": m.get("key_point_id")} for m in card.get("missed") or []
+    ]
+    out["demo"] = True
+    return out
+
+
+def _message_row(e: Any) -> dict[str, Any]:
+    return {
+        "role": e.role,
+        "text": e.text,
+        "turn_id": e.turn_id,
+        "wording_index": e.wording_index,
+        "impatient": bool(e.impatient),
+        "seconds": float(e.seconds),
+        "at_ms": round(float(e.at) * 1000),
+    }
 
 
 def _key_points(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -292,11 +418,18 @@ def generate(
         if exams and not questions:
             raise InvalidInput("数据库里还没有题目：请先导入题库", "questions")
 
+        templates: dict[int, list[list[_Template]]] = {}
+        if snapshots:
+            from cstrainer.services.compliance import ComplianceService
+
+            rules = ComplianceService(db).scanner()
+            for sc in scenarios:
+                templates[sc[0]] = _templates(sc[1], sc[7], rules)
         password = hash_password(DEMO_PASSWORD)
         w = _Writer(
             s,
             [User, user_brands, Attempt, AttemptItem, WrongBookEntry, RolePlaySession, PhraseDrillAttempt,
-             Promotion, HandbookRead],
+             Promotion, HandbookRead, RolePlayMessage],
         )  # fmt: skip
         ids = {m: _next_id(s, m) for m in (User, Attempt, AttemptItem, RolePlaySession)}
 
@@ -460,9 +593,41 @@ def generate(
                     fid, word = rng.choice(FORBIDDEN)
                     reply_flags["forbidden"].append({"id": fid, "word": word, "reason": ""})
                 minutes = rng.uniform(3, 12)
+                sid = ids[RolePlaySession]
+                levels = templates.get(sc_id)
+                if levels:
+                    # the template of the drawn level (a good session covers more key points)
+                    # and speed; its graded result replaces the drawn figures
+                    level = next(
+                        (n for n, low in enumerate(TEMPLATE_LEVEL_SCORES) if score >= low),
+                        len(TEMPLATE_LEVELS) - 1,
+                    )
+                    speed = min(range(len(TEMPLATE_SPEEDS)), key=lambda k: abs(TEMPLATE_SPEEDS[k] - reply))
+                    tpl = levels[level][speed]
+                    end = t + timedelta(seconds=tpl.length + rng.uniform(5, 60))
+                    w.add(
+                        RolePlaySession,
+                        {"id": sid, "user_id": p.id, "scenario_id": sc_id, "scenario_key": key,
+                         "scenario_title": title, "stage": stage, "scenario_version": ver, "scenario_snapshot": snap,
+                         "seed": tpl.seed, "mode": "normal", "draft": False, "status": "finished",
+                         "started_at": t, "ended_at": end, "replies": tpl.replies, "outcome": tpl.outcome,
+                         "success": tpl.success, "score": tpl.score,
+                         "dimensions": {name: tpl.dims[col] for name, col in DIMENSION_COLUMNS.items()},
+                         **tpl.dims, "avg_reply_seconds": tpl.avg_seconds, "graded_version": ver, "graded_at": end,
+                         "scorecard": tpl.scorecard},
+                    )  # fmt: skip
+                    # after their session: a full buffer flushes parents first
+                    for seq, m in enumerate(tpl.messages):
+                        w.add(
+                            RolePlayMessage,
+                            {"session_id": sid, "seq": seq, "created_at": t + timedelta(milliseconds=m["at_ms"]), **m},
+                        )  # fmt: skip
+                    ids[RolePlaySession] += 1
+                    counts["sessions"] += 1
+                    continue
                 w.add(
                     RolePlaySession,
-                    {"id": ids[RolePlaySession], "user_id": p.id, "scenario_id": sc_id, "scenario_key": key,
+                    {"id": sid, "user_id": p.id, "scenario_id": sc_id, "scenario_key": key,
                      "scenario_title": title, "stage": stage, "scenario_version": ver, "scenario_snapshot": snap,
                      "seed": rng.randint(1, 2**31 - 1), "mode": "normal", "draft": False, "status": "finished",
                      "started_at": t, "ended_at": t + timedelta(minutes=minutes), "replies": rng.randint(3, 9),
