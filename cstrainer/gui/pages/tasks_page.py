@@ -390,7 +390,7 @@ register_page(
     key="tasks",
     title=QT_TRANSLATE_NOOP("pages", "我的任务"),
     factory=TasksPage,
-    icon="SP_DirHomeIcon",
+    icon="SP_FileIcon",  # a sheet: the to-do list (我的账号 has the home icon)
     roles=None,  # everyone; trainers and managers see what was assigned to them (often nothing)
     order=ORDER["我的任务"],
 )
