@@ -36,12 +36,9 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
-DocKind = Literal["product", "competitor", "entry"]
-DOC_KINDS: tuple[DocKind, ...] = ("product", "competitor", "entry")
-DOC_KIND_LABELS: dict[str, str] = {"product": "产品", "competitor": "竞品", "entry": "手册文章"}
+from cstrainer.domain.handbook import format_number
 
 GENERATED_PREFIX = "gen:"
 TRAINER_PREFIX = "t:"
@@ -88,18 +85,6 @@ def parse_trainer_id(card_id: str) -> int | None:
 
 
 # --- small helpers ---------------------------------------------------------------------------------
-
-
-def format_price(value: Any) -> str:
-    """``39.9`` -> ``39.9``, ``69`` / ``69.0`` -> ``69`` (no float noise, no exponent)."""
-    try:
-        d = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    if not d.is_finite():
-        return str(value)
-    text = format(d.normalize(), "f")
-    return text
 
 
 def _text(value: Any) -> str:
@@ -245,7 +230,7 @@ def _size_cards(key: str, title: str, data: Mapping[str, Any]) -> list[Flashcard
                 continue
             column = _column(columns[col])
             label = column.label.removeprefix("建议")
-            asked.append(f"{label} {format_price(value)}{column.unit}")
+            asked.append(f"{label} {format_number(value)}{column.unit}")
             if len(asked) == MAX_SIZE_QUESTION_COLUMNS:
                 break
         if not asked:
@@ -495,7 +480,7 @@ def _product_cards(key: str, name: str, data: Mapping[str, Any]) -> list[Flashca
     low, high = _number(data.get("price_min")), _number(data.get("price_max"))
     if low is not None and high is not None:
         tiers = price_tiers(data) if low < high else None
-        lo, hi = format_price(low), format_price(high)
+        lo, hi = format_number(low), format_number(high)
         if low == high:
             cards.append(card("price", f"{name}日常价多少钱？", f"{lo} 元", "price"))
         elif tiers is None:
@@ -558,7 +543,7 @@ def _competitor_cards(
     cards: list[Flashcard] = []
     price = _number(data.get("price"))
     if price is not None:
-        cards.append(card("price", f"竞品“{named}”卖多少钱？", f"{format_price(price)} 元", "price"))
+        cards.append(card("price", f"竞品“{named}”卖多少钱？", f"{format_number(price)} 元", "price"))
     claims = _texts(data.get("claims"))
     if claims:
         cards.append(card("claims", f"竞品“{named}”主打哪些卖点？", _numbered(claims), "claims"))
@@ -675,7 +660,7 @@ def _product_script(title: str, data: Mapping[str, Any]) -> list[str]:
         out[0] = f"{out[0]}，{category}"
     low, high = _number(data.get("price_min")), _number(data.get("price_max"))
     if low is not None and high is not None:
-        lo, hi = format_price(low), format_price(high)
+        lo, hi = format_number(low), format_number(high)
         if low == high:
             out.append(f"价格：{lo} 元")
         else:
@@ -718,7 +703,7 @@ def _competitor_script(title: str, data: Mapping[str, Any], product_names: Mappi
     out = [f"竞品：{product}" + (f"，品牌{rival}" if rival else "")]
     price = _number(data.get("price"))
     if price is not None:
-        out.append(f"价格：{format_price(price)} 元")
+        out.append(f"价格：{format_number(price)} 元")
     claims = _texts(data.get("claims"))
     if claims:
         out.append("对方主打：" + "；".join(claims))

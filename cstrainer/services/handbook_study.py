@@ -43,9 +43,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from cstrainer.domain.accounts import Permission, Role, may_view_person
+from cstrainer.domain.handbook import DOC_KINDS, KIND_LABELS
 from cstrainer.domain.handbook_cards import (
-    DOC_KIND_LABELS,
-    DOC_KINDS,
     TRAINER_SOURCE,
     Flashcard,
     generate_cards,
@@ -385,7 +384,7 @@ class HandbookStudyService:
         if key is not None:
             matching = [d for d in library.docs if d.key == key and (kind is None or d.kind == kind)]
             if not matching:
-                raise NotFound(f"找不到{DOC_KIND_LABELS.get(kind or '', '手册')} {key}")
+                raise NotFound(f"找不到{KIND_LABELS.get(kind or '', '手册')} {key}")
             if not any(viewer.sees(d) for d in matching):
                 who = f"{actor.role.label}（{actor.login}）" if actor else "该人员"
                 raise PermissionDenied(f"权限不足：{who}不能查看 {matching[0].title}")
@@ -445,7 +444,7 @@ class HandbookStudyService:
         for doc in self._docs(s).docs:
             if doc.kind == kind and doc.key == key:
                 return doc
-        raise NotFound(f"找不到{DOC_KIND_LABELS.get(kind, '手册')} {key}")
+        raise NotFound(f"找不到{KIND_LABELS.get(kind, '手册')} {key}")
 
     def _title(self, s: Session, kind: str, key: str) -> str:
         model: Any = {"product": Product, "competitor": Competitor, "entry": HandbookEntry}.get(kind)

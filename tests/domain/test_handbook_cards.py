@@ -11,7 +11,7 @@ import yaml
 
 from cstrainer.domain.handbook_cards import (
     Flashcard,
-    format_price,
+    format_number,
     generate_cards,
     listen_script,
     parse_trainer_id,
@@ -246,7 +246,7 @@ def test_incomplete_data_does_not_break_generation() -> None:
 
 
 def test_small_helpers() -> None:
-    assert format_price(39.9) == "39.9" and format_price(69) == "69" and format_price(100.0) == "100"
+    assert format_number(39.9) == "39.9" and format_number(69) == "69" and format_number(100.0) == "100"
     assert parse_trainer_id("t:12") == 12
     assert parse_trainer_id("t:x") is None and parse_trainer_id("gen:a:price") is None
 
