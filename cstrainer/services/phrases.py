@@ -59,7 +59,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, true, update
 from sqlalchemy.orm import Session
 
 from cstrainer.domain.accounts import Permission
@@ -514,32 +514,22 @@ class PhraseService:
             for kind, team_cond, personal_cond in steps:
                 if len(out) >= limit:
                     break
-                found: list[tuple[int, str, str, PhraseRecord]] = []
-                if team_where is not None:
+                found: list[PhraseRecord] = []
+                for model, where, cond, to_record in (
+                    (Phrase, team_where, team_cond, _team_record),
+                    (PersonalPhrase, personal_where, personal_cond, _personal_record),
+                ):
+                    if where is None:
+                        continue
                     q = (
-                        select(Phrase)
-                        .where(team_where, team_cond)
-                        .order_by(Phrase.usage_count.desc(), Phrase.shortcut, Phrase.key)
+                        select(model)
+                        .where(where, cond)
+                        .order_by(model.usage_count.desc(), model.shortcut, model.key)
                         .limit(limit + len(seen))
                     )
-                    found += [
-                        (-r.usage_count, r.shortcut, r.key, _team_record(r, brands)) for r in s.scalars(q)
-                    ]
-                if personal_where is not None:
-                    pq = (
-                        select(PersonalPhrase)
-                        .where(personal_where, personal_cond)
-                        .order_by(
-                            PersonalPhrase.usage_count.desc(), PersonalPhrase.shortcut, PersonalPhrase.key
-                        )
-                        .limit(limit + len(seen))
-                    )
-                    found += [
-                        (-r.usage_count, r.shortcut, r.key, _personal_record(r, brands))
-                        for r in s.scalars(pq)
-                    ]
-                found.sort(key=lambda f: (f[0], f[1].lower(), f[2]))
-                for *_, rec in found:
+                    found += [to_record(r, brands) for r in s.scalars(q)]  # type: ignore[arg-type]
+                found.sort(key=lambda r: (-r.usage_count, r.shortcut.lower(), r.key))
+                for rec in found:
                     if len(out) >= limit:
                         break
                     ident = (rec.scope, rec.key)
@@ -571,8 +561,6 @@ class PhraseService:
                 personal.append(PersonalPhrase.scene == scene)
         if scene is not None:
             team.append(Phrase.scene == scene)
-        from sqlalchemy import and_, true
-
         return (and_(true(), *team), None if personal is None else and_(*personal))
 
     def invalidate(self) -> None:
@@ -1275,8 +1263,6 @@ def _fulltext(
         return func.to_tsvector(text("'simple'::regconfig"), getattr(model, column)).op("@@")(
             func.to_tsquery(text("'simple'::regconfig"), lexemes)
         )
-    from sqlalchemy import and_
-
     col = getattr(model, column)
     return and_(
         *(
