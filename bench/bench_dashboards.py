@@ -41,7 +41,7 @@ from cstrainer.storage.models import AttemptItem, RolePlaySession, Team, User
 
 
 def pct(values: list[float], p: float) -> float:
-    return statistics.quantiles(values, n=100)[int(p) - 1] if len(values) > 1 else values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
 
 
 def fill(services: Services, args: argparse.Namespace) -> None:
