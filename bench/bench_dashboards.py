@@ -9,6 +9,8 @@ answers and ``--sessions`` role-play sessions over ``--days`` days, then times e
 through the service API (a manager over everybody, a trainer over one team, an agent's own
 profile) for the last 30 days and the whole period: p50 / p99 / max in milliseconds. Target:
 each dashboard under 300 ms. Never asserts on time (DESIGN.md: benchmarks are not tests).
+Everybody's figures read whole past days from the roll-ups (cstrainer/services/stats_rollup.py);
+the generator seals them, and with ``--reuse`` the time to seal what is missing is printed.
 Without ``--db`` the database is a temporary SQLite file; with ``--db`` it must be empty, unless
 ``--reuse`` says it already holds a generated history (then nothing is generated).
 """
@@ -34,14 +36,16 @@ if "CSTRAINER_HOME" not in os.environ:
 
 from sqlalchemy import func, select
 
-from cstrainer.services import SYSTEM, Services
+from cstrainer.services import SYSTEM, Services, stats_rollup
 from cstrainer.services.demo_data import average_paper_size, generate
 from cstrainer.services.users import actor_for
 from cstrainer.storage.models import AttemptItem, RolePlaySession, Team, User
 
 
 def pct(values: list[float], p: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
+    )
 
 
 def fill(services: Services, args: argparse.Namespace) -> None:
@@ -97,6 +101,14 @@ def main() -> None:
             for u in s.scalars(select(User).where(User.role == "trainer", User.team_id.is_not(None)))
         ]
     print(f"{services.describe()}: {answers} answers, {sessions} sessions")
+    t0 = time.perf_counter()
+    sealed = stats_rollup.ensure_sealed(
+        services.db, datetime.now(UTC) - timedelta(days=args.days + 1), datetime.now(UTC)
+    )
+    print(
+        f"roll-ups: {stats_rollup.sealed_count(services.db)} days sealed "
+        f"({sealed} just now, in {time.perf_counter() - t0:.2f} s)"
+    )
     a = services.analytics
     now = datetime.now(UTC)
     rng = random.Random(1)

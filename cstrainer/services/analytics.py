@@ -1,10 +1,14 @@
 """Dashboards: team overview, agent profile, per-scenario and per-question statistics,
 leaderboards and weak points, all computed by the database (GROUP BY over indexed columns).
 
-Every figure is one SQL aggregate; Python only merges a handful of grouped rows. Periods are
-``(start, end)`` datetimes, start included and end excluded; naive datetimes are taken as UTC.
-Trend lines are grouped by the local calendar day: the UTC offset of the computer's zone at
-``start`` is added in SQL before the date is taken.
+Every figure is a SQL aggregate; Python only merges a handful of grouped rows. The big sums
+(answers per question, attempts and sessions per hour, sessions per scenario, misses) come from
+cstrainer/services/stats_rollup.py: for a team or everybody, whole past days are read from roll-up
+tables and only the rest of the period from the rows, which keeps a dashboard over a million
+answers in tens of milliseconds. Periods are ``(start, end)`` datetimes, start included and end
+excluded; naive datetimes are taken as UTC. Trend lines are grouped by the local calendar day (the
+UTC offset of the computer's zone at ``start``) from per-hour sums: an hour belongs to the local
+day it starts in (exact for whole-hour offsets such as China's).
 
 What counts
 - exams: attempts with ``status = 'graded'``, by ``submitted_at``; answers: their items;
@@ -28,7 +32,6 @@ from typing import Any
 from sqlalchemy import (
     Date,
     DateTime,
-    Float,
     and_,
     case,
     cast,
@@ -44,13 +47,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from cstrainer.domain.accounts import Permission, Role
+from cstrainer.services import stats_rollup
 from cstrainer.services.actor import Actor
 from cstrainer.services.errors import InvalidInput, NotFound, PermissionDenied
+from cstrainer.services.stats_rollup import EXAMS, MISSES, QUESTIONS, SCENARIOS, SESSIONS, Spec, Sums
 from cstrainer.storage.database import Database
 from cstrainer.storage.models import (
     DIMENSION_COLUMNS,
     Attempt,
-    AttemptItem,
     PhraseDrillAttempt,
     Question,
     RolePlaySession,
@@ -61,13 +65,10 @@ from cstrainer.storage.models import (
 
 STUDENT_ROLES = (Role.TRAINEE.value, Role.AGENT.value)
 
-#: Response-time buckets of the team overview (a session's mean reply time), upper bounds in seconds.
-RESPONSE_BUCKETS: tuple[tuple[str, float | None], ...] = (
-    ("≤10 秒", 10.0),
-    ("10–20 秒", 20.0),
-    ("20–30 秒", 30.0),
-    ("30–60 秒", 60.0),
-    (">60 秒", None),
+#: Response-time buckets of the team overview (a session's mean reply time), upper bounds in seconds
+#: (the roll-ups count sessions per bucket: stats_rollup.REPLY_BOUNDS).
+RESPONSE_BUCKETS: tuple[tuple[str, float | None], ...] = tuple(
+    zip(("≤10 秒", "10–20 秒", "20–30 秒", "30–60 秒", ">60 秒"), stats_rollup.REPLY_BOUNDS, strict=True)
 )
 
 #: Leaderboard metrics: id -> Chinese label.
@@ -77,9 +78,6 @@ LEADERBOARD_METRICS: dict[str, str] = {
     "sessions": "对话练习次数",
     "typing_best": "打字最佳净速（字/分）",
 }
-
-#: weak_points reads the scorecards (JSON) of at most this many of the newest sessions
-SCORECARD_SAMPLE = 5000
 
 PERIODS = ("day", "week", "month")
 PERIOD_LABELS = {"day": "日报", "week": "周报", "month": "月报"}
@@ -233,8 +231,9 @@ def local_offset_minutes(at: datetime) -> int:
 
 
 class AnalyticsService:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, rollups: bool = True) -> None:
         self._db = db
+        self._rollups = rollups  # False: everything from the raw rows (tests compare both ways)
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
@@ -365,20 +364,57 @@ class AnalyticsService:
         rows = s.execute(select(day, func.avg(value)).where(where).group_by(day).order_by(day)).all()
         return [(_as_date(d), round(float(v), 2)) for d, v in rows if v is not None]
 
-    def _weak_categories(
-        self, s: Session, where: ColumnElement[bool], start: datetime, end: datetime
-    ) -> list[WeakItem]:
-        wrong = func.sum(case((AttemptItem.correct.is_(False), 1), else_=0))
-        rows = s.execute(
-            select(Question.category, func.count(AttemptItem.id), wrong)
-            .select_from(AttemptItem)
-            .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-            .join(Question, Question.id == AttemptItem.question_id)
-            .where(self._graded(start, end), where, AttemptItem.correct.is_not(None))
-            .group_by(Question.category)
-        ).all()
-        items = [WeakItem(c, int(w or 0), int(n), (w or 0) / n, key=c) for c, n, w in rows if n]
+    def _seal(self, start: datetime, end: datetime) -> None:
+        """Seal the roll-ups of the period's whole past days (a no-op once they are)."""
+        if self._rollups:
+            stats_rollup.ensure_sealed(self._db, start, end)
+
+    def _sums(self, s: Session, spec: Spec, cond: _Scope, start: datetime, end: datetime) -> Sums:
+        return stats_rollup.sums(self._db, s, spec, start, end, cond, rollups=self._rollups)
+
+    @staticmethod
+    def _totals(spec: Spec, sums: Sums) -> dict[str, float]:
+        out = dict.fromkeys(spec.value_names, 0.0)
+        for values in sums.values():
+            for name, v in zip(spec.value_names, values, strict=True):
+                if isinstance(v, int | float):
+                    out[name] += v
+        return out
+
+    @staticmethod
+    def _hourly_trend(
+        spec: Spec, sums: Sums, total: str, count: str, start: datetime
+    ) -> list[tuple[date, float]]:
+        """Average of ``total / count`` per local day from per-hour sums (the computer's UTC offset at
+        ``start``; an hour belongs to the local day it starts in)."""
+        offset = timedelta(minutes=local_offset_minutes(start))
+        ti, ci = spec.value_names.index(total), spec.value_names.index(count)
+        days: dict[date, list[float]] = {}
+        for (hour,), values in sums.items():
+            d = (stats_rollup.hour_start(int(hour)) + offset).date()
+            acc = days.setdefault(d, [0.0, 0.0])
+            acc[0] += values[ti] or 0
+            acc[1] += values[ci] or 0
+        return [(d, round(t / n, 2)) for d, (t, n) in sorted(days.items()) if n]
+
+    def _weak_categories(self, s: Session, cond: _Scope, start: datetime, end: datetime) -> list[WeakItem]:
+        per_q = self._sums(s, QUESTIONS, cond, start, end)
+        names = QUESTIONS.value_names
+        judged, wrong = names.index("n_judged"), names.index("n_wrong")
+        cats = self._categories(s, [qid for (qid,) in per_q])
+        acc: dict[str, list[int]] = {}
+        for (qid,), v in per_q.items():
+            a = acc.setdefault(cats.get(qid, ""), [0, 0])
+            a[0] += int(v[judged] or 0)
+            a[1] += int(v[wrong] or 0)
+        items = [WeakItem(c, w, n, w / n, key=c) for c, (n, w) in acc.items() if n]
         return sorted(items, key=lambda i: (-i.rate, -i.misses, i.label))
+
+    @staticmethod
+    def _categories(s: Session, ids: Sequence[int]) -> dict[int, str]:
+        if not ids:
+            return {}
+        return dict(s.execute(select(Question.id, Question.category).where(Question.id.in_(ids))).all())  # type: ignore[arg-type]
 
     # --- dashboards ------------------------------------------------------------------------------------
 
@@ -387,6 +423,7 @@ class AnalyticsService:
     ) -> TeamOverview:
         self._require_not_self_only(actor)
         start, end = self._period(start, end)
+        self._seal(start, end)
         with self._session() as s:
             cond, label = self._scope_filter(s, actor, team_id=team_id)
             a_where = self._apply(cond, Attempt.user_id)
@@ -409,51 +446,29 @@ class AnalyticsService:
                 .subquery()
             )
             active_people = s.scalar(select(func.count()).select_from(active_ids))
-            n_att, n_pass, avg_pct = self._exam_totals(s, a_where, start, end)
-            # one pass over the sessions: totals, the five dimensions and the reply-time buckets
-            reply = RolePlaySession.avg_reply_seconds
-            bounds = [upper for _, upper in RESPONSE_BUCKETS]
-            buckets = []
-            for i, upper in enumerate(bounds):
-                lower = bounds[i - 1] if i else None
-                conds: list[ColumnElement[bool]] = [reply.is_not(None)]
-                if lower is not None:
-                    conds.append(reply > lower)
-                if upper is not None:
-                    conds.append(reply <= upper)
-                buckets.append(func.sum(case((and_(*conds), 1), else_=0)))
-            row = s.execute(
-                select(
-                    func.count(RolePlaySession.id),
-                    func.avg(RolePlaySession.score),
-                    func.avg(case((RolePlaySession.success.is_(True), 1.0), else_=0.0)),
-                    *[func.avg(getattr(RolePlaySession, c)) for c in DIMENSION_COLUMNS.values()],
-                    *buckets,
-                ).where(self._finished(start, end), r_where)
-            ).one()
-            n_sess, avg_score, success = row[0], row[1], row[2]
-            dim_values = row[3 : 3 + len(DIMENSION_COLUMNS)]
+            # per-hour sums (roll-ups for everybody's sealed days): totals, dimensions, reply-time
+            # buckets and the daily trends all come from them
+            exams = self._sums(s, EXAMS, cond, start, end)
+            sess = self._sums(s, SESSIONS, cond, start, end)
+            ex, se = self._totals(EXAMS, exams), self._totals(SESSIONS, sess)
+            n_att, n_pass = int(ex["attempts"]), int(ex["passed"])
+            avg_pct = ex["percent_sum"] / ex["percent_n"] if ex["percent_n"] else None
+            n_sess = int(se["sessions"])
+            avg_score = se["score_sum"] / n_sess if n_sess else None
+            success = se["success_n"] / n_sess if n_sess else None
             dims = {
-                label: round(float(v), 2)
-                for label, v in zip(DIMENSION_COLUMNS, dim_values, strict=True)
-                if v is not None
+                label: round(se[f"{col}_sum"] / se[f"{col}_n"], 2)
+                for label, col in DIMENSION_COLUMNS.items()
+                if se[f"{col}_n"]
             }
-            hist = {i: int(v or 0) for i, v in enumerate(row[3 + len(DIMENSION_COLUMNS) :])}
+            hist = {i: int(se[f"reply_b{i}"]) for i in range(len(RESPONSE_BUCKETS))}
             drills = s.scalar(
                 select(func.count(PhraseDrillAttempt.id)).where(
                     PhraseDrillAttempt.created_at >= start, PhraseDrillAttempt.created_at < end, d_where
                 )
             )
-            score_trend = self._trend(
-                s,
-                RolePlaySession.started_at,
-                RolePlaySession.score,
-                and_(self._finished(start, end), r_where),
-                start,
-            )
-            exam_trend = self._trend(
-                s, Attempt.submitted_at, Attempt.percent, and_(self._graded(start, end), a_where), start
-            )
+            score_trend = self._hourly_trend(SESSIONS, sess, "score_sum", "sessions", start)
+            exam_trend = self._hourly_trend(EXAMS, exams, "percent_sum", "percent_n", start)
         return TeamOverview(
             team_id=team_id,
             team_name=label,
@@ -527,7 +542,7 @@ class AnalyticsService:
                 start,
             )
             dims = self._dimension_avgs(s, r_where, start, end)
-            weak = self._weak_categories(s, a_where, start, end)
+            weak = self._weak_categories(s, ("user", user_id), start, end)
             wb = s.execute(
                 select(Question.category, func.count(WrongBookEntry.id))
                 .join(Question, Question.id == WrongBookEntry.question_id)
@@ -589,25 +604,25 @@ class AnalyticsService:
     ) -> list[ScenarioStat]:
         """Per scenario played in the period (most played first). Agents: their own sessions."""
         start, end = self._period(start, end)
+        self._seal(start, end)
         with self._session() as s:
             cond, _ = self._scope_filter(s, actor, team_id=team_id, user_id=user_id)
-            rows = s.execute(
-                select(
-                    RolePlaySession.scenario_key,
-                    func.max(RolePlaySession.scenario_title),
-                    func.max(RolePlaySession.stage),
-                    func.count(RolePlaySession.id),
-                    func.avg(RolePlaySession.score),
-                    func.avg(case((RolePlaySession.success.is_(True), 1.0), else_=0.0)),
-                    func.avg(RolePlaySession.avg_reply_seconds),
+            per = self._sums(s, SCENARIOS, cond, start, end)
+        out = []
+        for (key,), (title, stage, n, score_sum, succ, reply_sum, reply_n) in per.items():
+            if not n:
+                continue
+            out.append(
+                ScenarioStat(
+                    key,
+                    title or key,
+                    stage or "",
+                    int(n),
+                    _f(score_sum / n),
+                    _f(succ / n, 4),
+                    _f(reply_sum / reply_n, 1) if reply_n else None,
                 )
-                .where(self._finished(start, end), self._apply(cond, RolePlaySession.user_id))
-                .group_by(RolePlaySession.scenario_key)
-            ).all()
-        out = [
-            ScenarioStat(k, t or k, st or "", int(n), _f(avg), _f(succ, 4), _f(secs, 1))
-            for k, t, st, n, avg, succ, secs in rows
-        ]
+            )
         return sorted(out, key=lambda r: (-r.sessions, r.scenario_key))
 
     def question_stats(
@@ -621,44 +636,28 @@ class AnalyticsService:
     ) -> list[QuestionStat]:
         """Per question answered in graded attempts of the period (hardest first)."""
         start, end = self._period(start, end)
+        self._seal(start, end)
         with self._session() as s:
             cond, _ = self._scope_filter(s, actor, team_id=team_id, user_id=user_id)
-            agg = (
-                select(
-                    AttemptItem.question_id.label("qid"),
-                    func.count(AttemptItem.id).label("n"),
-                    func.avg(
-                        case(
-                            (AttemptItem.points > 0, cast(AttemptItem.score, Float) / AttemptItem.points),
-                            else_=None,
-                        )
-                    ).label("facility"),
-                    func.avg(case((AttemptItem.correct.is_(True), 1.0), else_=0.0)).label("correct"),
+            per = {qid: v for (qid,), v in self._sums(s, QUESTIONS, cond, start, end).items() if v[0]}
+            info = {
+                qid: (key, stem, cat)
+                for qid, key, stem, cat in s.execute(
+                    select(Question.id, Question.key, Question.stem, Question.category).where(
+                        Question.id.in_(list(per))
+                    )
                 )
-                .join(Attempt, Attempt.id == AttemptItem.attempt_id)
-                .where(
-                    self._graded(start, end),
-                    self._apply(cond, Attempt.user_id),
-                    AttemptItem.score.is_not(None),
+            } if per else {}  # fmt: skip
+        out = []
+        for qid, (n, fac_sum, fac_n, correct, *_rest) in per.items():
+            if qid not in info:  # answered, then deleted from the bank
+                continue
+            key, stem, cat = info[qid]
+            out.append(
+                QuestionStat(
+                    qid, key, stem, cat, int(n), _f(fac_sum / fac_n, 4) if fac_n else None, _f(correct / n, 4)
                 )
-                .group_by(AttemptItem.question_id)
-                .subquery()
             )
-            rows = s.execute(
-                select(
-                    Question.id,
-                    Question.key,
-                    Question.stem,
-                    Question.category,
-                    agg.c.n,
-                    agg.c.facility,
-                    agg.c.correct,
-                ).join(agg, agg.c.qid == Question.id)
-            ).all()
-        out = [
-            QuestionStat(qid, key, stem, cat, int(n), _f(fac, 4), _f(cor, 4))
-            for qid, key, stem, cat, n, fac, cor in rows
-        ]
         return sorted(out, key=lambda r: (r.facility if r.facility is not None else 2.0, -r.answered, r.key))
 
     def leaderboard(
@@ -742,103 +741,51 @@ class AnalyticsService:
         """Most-missed question categories, scenario key points and QC items (banned wordings and
         forbidden moves) of a team, a person, or everybody the actor may see; worst rate first.
 
-        Key points and QC items are read from the stored scorecards with the database's JSON
-        functions (``json_each`` on SQLite, ``jsonb_array_elements`` on PostgreSQL), over the most
-        recent :data:`SCORECARD_SAMPLE` sessions of the scope in the period (rates, not a census:
-        unpacking every scorecard of a large department takes seconds)."""
+        Key points: sessions of the scenario that missed it / sessions of the scenario. QC items:
+        sessions with the wording / all sessions. From the ``roleplay_misses`` rows written at grading
+        (every session of the period counts)."""
         start, end = self._period(start, end)
+        self._seal(start, end)
         with self._session() as s:
             cond, _ = self._scope_filter(s, actor, team_id=team_id, user_id=user_id)
-            categories = self._weak_categories(s, self._apply(cond, Attempt.user_id), start, end)
-            key_points, qc = self._scorecard_misses(s, cond, start, end)
-        return WeakPoints(categories[:limit], key_points[:limit], qc[:limit])
-
-    def _scorecard_misses(
-        self, s: Session, cond: _Scope, start: datetime, end: datetime
-    ) -> tuple[list[WeakItem], list[WeakItem]]:
-        params: dict[str, Any] = {"start": start.replace(tzinfo=None), "end": end.replace(tzinfo=None)}
-        scope = ""
-        if cond is not None:
-            kind, params["v"] = cond
-            scope = (
-                " AND rs.user_id = :v"
-                if kind == "user"
-                else " AND rs.user_id IN (SELECT id FROM users WHERE team_id = :v)"
-            )
-        recent = (
-            "SELECT r0.id FROM roleplay_sessions r0 WHERE r0.status = 'finished' "
-            "AND r0.started_at >= :start AND r0.started_at < :end AND r0.draft = :false "
-            "AND r0.score IS NOT NULL AND r0.scorecard IS NOT NULL"
-            + scope.replace("rs.", "r0.")
-            + f" ORDER BY r0.started_at DESC LIMIT {SCORECARD_SAMPLE}"
-        )
-        base = f"FROM roleplay_sessions rs WHERE rs.id IN ({recent})"
-        params["false"] = False
-        totals: dict[str, int] = {}
-        titles: dict[str, str] = {}
-        for k, n, title in s.execute(
-            text(f"SELECT rs.scenario_key, COUNT(*), MAX(rs.scenario_title) {base} GROUP BY rs.scenario_key"),
-            params,
-        ):
-            totals[k], titles[k] = int(n), str(title or k)
+            categories = self._weak_categories(s, cond, start, end)
+            scenarios = self._sums(s, SCENARIOS, cond, start, end)
+            misses = self._sums(s, MISSES, cond, start, end)
+        totals = {key: int(v[2] or 0) for (key,), v in scenarios.items()}
+        titles = {key: str(v[0] or key) for (key,), v in scenarios.items()}
         all_sessions = sum(totals.values())
-        rest = base[len("FROM roleplay_sessions rs") :]
-        if self._db.is_sqlite:
-            missed_sql = (
-                "SELECT rs.scenario_key, json_extract(m.value, '$.key_point_id') AS kp, COUNT(DISTINCT rs.id) "
-                f"FROM roleplay_sessions rs, json_each(rs.scorecard, '$.missed') m {rest} "
-                "GROUP BY rs.scenario_key, kp"
-            )
-            qc_sql = (
-                "SELECT 'banned', json_extract(b.value, '$.rule'), json_extract(b.value, '$.word'), COUNT(DISTINCT rs.id) "
-                "FROM roleplay_sessions rs, json_each(rs.scorecard, '$.replies') r, json_each(r.value, '$.banned') b "
-                f"{rest} GROUP BY 2, 3 "
-                "UNION ALL "
-                "SELECT 'forbidden', json_extract(f.value, '$.id'), json_extract(f.value, '$.word'), COUNT(DISTINCT rs.id) "
-                "FROM roleplay_sessions rs, json_each(rs.scorecard, '$.replies') r, json_each(r.value, '$.forbidden') f "
-                f"{rest} GROUP BY 2, 3"
-            )
-        else:
-            missed_sql = (
-                "SELECT rs.scenario_key, m.value->>'key_point_id' AS kp, COUNT(DISTINCT rs.id) "
-                "FROM roleplay_sessions rs CROSS JOIN LATERAL "
-                "jsonb_array_elements(COALESCE(rs.scorecard::jsonb->'missed', '[]'::jsonb)) m "
-                f"{rest} GROUP BY rs.scenario_key, kp"
-            )
-            # the replies of the sample unpacked once (a CTE), then their banned and forbidden lists
-            qc_sql = (
-                "WITH reps AS MATERIALIZED (SELECT rs.id, r.value AS rv FROM roleplay_sessions rs "
-                "CROSS JOIN LATERAL jsonb_array_elements(COALESCE(rs.scorecard::jsonb->'replies', '[]'::jsonb)) r "
-                f"{rest}) "
-                "SELECT 'banned', b.value->>'rule', b.value->>'word', COUNT(DISTINCT reps.id) FROM reps "
-                "CROSS JOIN LATERAL jsonb_array_elements(COALESCE(reps.rv->'banned', '[]'::jsonb)) b GROUP BY 2, 3 "
-                "UNION ALL "
-                "SELECT 'forbidden', f.value->>'id', f.value->>'word', COUNT(DISTINCT reps.id) FROM reps "
-                "CROSS JOIN LATERAL jsonb_array_elements(COALESCE(reps.rv->'forbidden', '[]'::jsonb)) f GROUP BY 2, 3"
-            )
         key_points = []
-        for scenario, kp, n in s.execute(text(missed_sql), params):
-            if kp is None:
+        qc_acc: dict[str, list[Any]] = {}
+        for (kind, scenario, ident, word), (n,) in misses.items():
+            n = int(n or 0)
+            if not n:
                 continue
-            total = totals.get(scenario, 0) or int(n)
-            key_points.append(
-                WeakItem(
-                    f"{titles.get(scenario, scenario)}：{kp}",
-                    int(n),
-                    total,
-                    int(n) / total,
-                    key=f"{scenario}:{kp}",
+            if kind == "key_point":
+                total = totals.get(scenario) or n
+                key_points.append(
+                    WeakItem(
+                        f"{titles.get(scenario, scenario)}：{ident}",
+                        n,
+                        total,
+                        n / total,
+                        key=f"{scenario}:{ident}",
+                    )
                 )
-            )
-        qc = []
-        for kind, ident, word, n in s.execute(text(qc_sql), params):
-            if all_sessions == 0:
-                break
-            label = f"违禁用语“{word}”" if kind == "banned" else f"禁止说法“{word or ident}”"
-            key = f"{kind}:{ident}:{word}" if kind == "banned" else f"forbidden:{ident}"
-            qc.append(WeakItem(label, int(n), all_sessions, int(n) / all_sessions, key=key))
+                continue
+            if kind == "banned":
+                key, label = f"banned:{ident}:{word}", f"违禁用语“{word}”"
+            else:
+                key, label = f"forbidden:{ident}", f"禁止说法“{word or ident}”"
+            qc_acc.setdefault(key, [label, 0])[1] += n
+        qc = [
+            WeakItem(label, n, all_sessions, min(1.0, n / all_sessions), key=key)
+            for key, (label, n) in qc_acc.items()
+            if all_sessions
+        ]
         order = lambda i: (-i.rate, -i.misses, i.label)  # noqa: E731
-        return sorted(key_points, key=order), sorted(qc, key=order)
+        return WeakPoints(
+            categories[:limit], sorted(key_points, key=order)[:limit], sorted(qc, key=order)[:limit]
+        )
 
     # --- reports -----------------------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ from typing import Any, cast
 from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
+from cstrainer.services import stats_rollup
 from cstrainer.services.actor import Actor
 from cstrainer.services.errors import InvalidInput
 from cstrainer.services.passwords import hash_password
@@ -52,6 +53,7 @@ from cstrainer.storage.models import (
     Promotion,
     Question,
     RolePlayMessage,
+    RolePlayMiss,
     RolePlaySession,
     Scenario,
     Team,
@@ -428,8 +430,8 @@ def generate(
         password = hash_password(DEMO_PASSWORD)
         w = _Writer(
             s,
-            [User, user_brands, Attempt, AttemptItem, WrongBookEntry, RolePlaySession, PhraseDrillAttempt,
-             Promotion, HandbookRead, RolePlayMessage],
+            [User, user_brands, Attempt, AttemptItem, WrongBookEntry, RolePlaySession, RolePlayMiss,
+             PhraseDrillAttempt, Promotion, HandbookRead, RolePlayMessage],
         )  # fmt: skip
         ids = {m: _next_id(s, m) for m in (User, Attempt, AttemptItem, RolePlaySession)}
 
@@ -616,6 +618,8 @@ def generate(
                          **tpl.dims, "avg_reply_seconds": tpl.avg_seconds, "graded_version": ver, "graded_at": end,
                          "scorecard": tpl.scorecard},
                     )  # fmt: skip
+                    for row in stats_rollup.miss_rows(sid, key, tpl.scorecard):
+                        w.add(RolePlayMiss, row)
                     # after their session: a full buffer flushes parents first
                     for seq, m in enumerate(tpl.messages):
                         w.add(
@@ -639,6 +643,8 @@ def generate(
                      "scorecard": {"score": score, "outcome": outcome, "missed": missed, "replies": [reply_flags],
                                    "demo": True}},
                 )  # fmt: skip
+                for row in stats_rollup.miss_rows(sid, key, {"missed": missed, "replies": [reply_flags]}):
+                    w.add(RolePlayMiss, row)
                 ids[RolePlaySession] += 1
                 counts["sessions"] += 1
             # drills
@@ -693,6 +699,10 @@ def generate(
         from cstrainer.services import audit
 
         audit.record(s, actor, "demo_data", "users", "", agents=agents, days=days, seed=seed)
+        # the history was written past the ORM: the dashboards' roll-ups start afresh
+        stats_rollup.unseal_all(s)
+    say("汇总报表数据…")
+    stats_rollup.ensure_sealed(db, begin - timedelta(days=1), now)
     return DemoSummary(
         people=len(people),
         trainers=n_trainers,

@@ -41,7 +41,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cstrainer.domain.accounts import Permission, Role
-from cstrainer.services import audit
+from cstrainer.services import audit, stats_rollup
 from cstrainer.services.actor import Actor
 from cstrainer.services.compliance import ComplianceService
 from cstrainer.services.errors import InvalidInput, NotFound, PermissionDenied, ValidationFailed
@@ -1171,6 +1171,7 @@ class RolePlayService:
         sess.scorecard = card.to_json()
         sess.graded_version = version if version is not None else sess.scenario_version
         sess.graded_at = utcnow()
+        stats_rollup.record_misses(s, sess)  # the weak-point analysis counts these rows
         return card
 
     def _stored_card(self, s: Session, sess: RolePlaySession) -> Scorecard:

@@ -843,3 +843,137 @@ class Promotion(Base):
     by: Mapped[str] = mapped_column(String(64), default="")
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     note: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- revision 0011: role-play misses, dashboard roll-ups -------------------------------------------
+
+
+class RolePlayMiss(Base):
+    """One thing a graded role-play session missed, as a row for the weak-point analysis (written
+    with the scorecard at every grading): a key point not covered (``kind = 'key_point'``, ``ident``
+    the key point id), a banned wording (``'banned'``, the rule and the word) or a forbidden move
+    (``'forbidden'``, its id and wording). One row per session and distinct miss."""
+
+    __tablename__ = "roleplay_misses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("roleplay_sessions.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    scenario_key: Mapped[str] = mapped_column(String(128))
+    ident: Mapped[str] = mapped_column(String(128))
+    word: Mapped[str] = mapped_column(String(128), default="")
+
+
+# The roll-ups below hold the dashboards' sums for whole UTC days (``day`` = days since
+# 1970-01-01, ``hour`` = hours since then) per team (``team_id`` of the person when the day was
+# sealed, 0 for none; a change of team unseals every day) and over all teams (``team_id = -1``),
+# not per person.
+# A day's rows are written at once when the day is sealed (``stats_days``) and dropped when a graded
+# result of that day changes (cstrainer/services/stats_rollup.py).
+
+
+class StatsDay(Base):
+    __tablename__ = "stats_days"
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    sealed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StatsQuestionDay(Base):
+    """Graded answers of a day per question."""
+
+    __tablename__ = "stats_question_days"
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    team_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False
+    )  # 0: no team, -1: all
+    question_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    n_scored: Mapped[int] = mapped_column(Integer, default=0)  # answers with a score
+    facility_sum: Mapped[float] = mapped_column(Float, default=0.0)  # sum of score / points
+    facility_n: Mapped[int] = mapped_column(Integer, default=0)  # scored answers worth points
+    correct_scored: Mapped[int] = mapped_column(Integer, default=0)  # scored and correct
+    n_judged: Mapped[int] = mapped_column(Integer, default=0)  # answers marked right or wrong
+    n_wrong: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsExamHour(Base):
+    """Graded exam attempts of an hour (by submission time)."""
+
+    __tablename__ = "stats_exam_hours"
+
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    team_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False
+    )  # 0: no team, -1: all
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    passed: Mapped[int] = mapped_column(Integer, default=0)
+    percent_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    percent_n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsSessionHour(Base):
+    """Finished role-play sessions of an hour (by start time): totals, the five dimensions and
+    the reply-time buckets (cstrainer/services/stats_rollup.py ``REPLY_BOUNDS``)."""
+
+    __tablename__ = "stats_session_hours"
+
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    team_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False
+    )  # 0: no team, -1: all
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    score_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    success_n: Mapped[int] = mapped_column(Integer, default=0)
+    dim_knowledge_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    dim_knowledge_n: Mapped[int] = mapped_column(Integer, default=0)
+    dim_standard_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    dim_standard_n: Mapped[int] = mapped_column(Integer, default=0)
+    dim_communication_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    dim_communication_n: Mapped[int] = mapped_column(Integer, default=0)
+    dim_speed_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    dim_speed_n: Mapped[int] = mapped_column(Integer, default=0)
+    dim_compliance_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    dim_compliance_n: Mapped[int] = mapped_column(Integer, default=0)
+    reply_b0: Mapped[int] = mapped_column(Integer, default=0)
+    reply_b1: Mapped[int] = mapped_column(Integer, default=0)
+    reply_b2: Mapped[int] = mapped_column(Integer, default=0)
+    reply_b3: Mapped[int] = mapped_column(Integer, default=0)
+    reply_b4: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsScenarioDay(Base):
+    """Finished role-play sessions of a day per scenario."""
+
+    __tablename__ = "stats_scenario_days"
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    team_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False
+    )  # 0: no team, -1: all
+    scenario_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    stage: Mapped[str] = mapped_column(String(16), default="")
+    sessions: Mapped[int] = mapped_column(Integer, default=0)
+    score_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    success_n: Mapped[int] = mapped_column(Integer, default=0)
+    reply_sum: Mapped[float] = mapped_column(Float, default=0.0)
+    reply_n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class StatsMissDay(Base):
+    """Finished role-play sessions of a day with a given miss (roleplay_misses)."""
+
+    __tablename__ = "stats_miss_days"
+
+    day: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    team_id: Mapped[int] = mapped_column(
+        Integer, primary_key=True, autoincrement=False
+    )  # 0: no team, -1: all
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    scenario_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    ident: Mapped[str] = mapped_column(String(128), primary_key=True)
+    word: Mapped[str] = mapped_column(String(128), primary_key=True)
+    sessions: Mapped[int] = mapped_column(Integer, default=0)

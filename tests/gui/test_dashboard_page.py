@@ -30,6 +30,7 @@ from cstrainer.gui.pages.dashboard_page import (
 from cstrainer.gui.pages.registry import ORDER, REGISTRY
 from cstrainer.gui.qt import QItemSelectionModel, Qt
 from cstrainer.gui.widgets.charts import category_labels, series_points
+from cstrainer.services import stats_rollup
 from cstrainer.services.actor import Actor
 from cstrainer.services.analytics import WeakItem
 from cstrainer.services.users import actor_for
@@ -141,16 +142,17 @@ def fill_history(services: Any) -> History:
                         missed.append({"key_point_id": points[key][2]})
                     banned = [{"rule": "absolute_terms", "word": "最好"}] if day % 3 == 0 else []
                     forbidden = [{"id": "promise", "word": "保证"}] if who == "kefu2" else []
-                    s.add(
-                        RolePlaySession(
+                    rp = RolePlaySession(
                             user_id=uid, scenario_key=key, scenario_title=title, stage=stage, status="finished",
                             draft=False, started_at=when, ended_at=when, score=score, success=score >= 75,
                             dim_knowledge=score - 5, dim_standard=score, dim_communication=score + 3,
                             dim_speed=min(100, score + 8), dim_compliance=min(100, score + 10),
                             avg_reply_seconds=8.0 + 9 * day * (1 - level) + 20 * (who == "kefu2"),
                             scorecard={"missed": missed, "replies": [{"banned": banned, "forbidden": forbidden}]},
-                        )
-                    )  # fmt: skip
+                        )  # fmt: skip
+                    s.add(rp)
+                    s.flush()
+                    stats_rollup.record_misses(s, rp)  # as grading does
                 s.add(
                     PhraseDrillAttempt(
                         user_id=uid, kind="typing", created_at=when, net_cpm=40 + 40 * level + day

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from cstrainer.services import Services
+from cstrainer.services import Services, stats_rollup
 from cstrainer.services.actor import Actor
 from cstrainer.services.users import actor_for
 from cstrainer.storage.models import (
@@ -96,15 +96,16 @@ def build(services: Services) -> World:
         def session(who: str, when: datetime, score: int, success: bool, dims: tuple[int, ...], reply: float,
                     card: dict[str, Any] | None, *, key: str = "sc1", draft: bool = False,
                     status: str = "finished") -> None:  # fmt: skip
-            s.add(
-                RolePlaySession(
+            rp = RolePlaySession(
                     user_id=uid[who], scenario_key=key, scenario_title=f"场景{key}", stage="售前",
                     status=status, draft=draft, started_at=when, ended_at=when, score=score,
                     success=success, dim_knowledge=dims[0], dim_standard=dims[1],
                     dim_communication=dims[2], dim_speed=dims[3], dim_compliance=dims[4],
                     avg_reply_seconds=reply, scorecard=card,
-                )
-            )  # fmt: skip
+                )  # fmt: skip
+            s.add(rp)
+            s.flush()
+            stats_rollup.record_misses(s, rp)  # as grading does
 
         banned = {"replies": [{"banned": [{"rule": "绝对化", "word": "最"}], "forbidden": []}]}
         session(

@@ -469,3 +469,58 @@ def test_review_and_drill_tables_on_postgresql(pg_url: str) -> None:
         comment = s.scalars(select(PhraseCommentRow)).one()
         assert (comment.author_id, comment.status) == (None, "open")
     db.dispose()
+
+
+# --- revision 0011: role-play misses, dashboard roll-ups -------------------------------------------
+
+
+def test_upgrade_from_0010_turns_stored_scorecards_into_miss_rows(tmp_path: Path) -> None:
+    # GIVEN a 0010 database whose graded session has a scorecard with misses
+    import json
+    import sqlite3
+
+    file = tmp_path / "schema-0010.sqlite"
+    shutil.copyfile(FIXTURES / "schema-0010.sqlite", file)
+    card = {
+        "missed": [{"turn_id": "t1", "key_point_id": "道歉"}, {"turn_id": "t2", "key_point_id": "道歉"}],
+        "replies": [
+            {"banned": [{"rule": "绝对化", "word": "最好"}], "forbidden": []},
+            {
+                "banned": [{"rule": "绝对化", "word": "最好"}],
+                "forbidden": [{"id": "promise", "word": "保证"}],
+            },
+        ],
+    }
+    with sqlite3.connect(file) as raw:
+        raw.execute(
+            "UPDATE roleplay_sessions SET scorecard = ? WHERE id = 1", (json.dumps(card, ensure_ascii=False),)
+        )
+    # WHEN it is opened by this version
+    db = open_database(f"sqlite:///{file}")
+    # THEN every distinct miss is a row, and the roll-up tables are there, empty
+    from cstrainer.storage.models import RolePlayMiss, StatsDay, StatsQuestionDay
+
+    with db.session() as s:
+        rows = sorted(
+            (m.session_id, m.kind, m.scenario_key, m.ident, m.word) for m in s.scalars(select(RolePlayMiss))
+        )
+        assert rows == [
+            (1, "banned", "demo-scenario", "绝对化", "最好"),
+            (1, "forbidden", "demo-scenario", "promise", "保证"),
+            (1, "key_point", "demo-scenario", "道歉", ""),
+        ]
+        assert s.scalars(select(StatsDay)).all() == [] and s.scalars(select(StatsQuestionDay)).all() == []
+    db.dispose()
+
+
+def test_rollup_revision_downgrades_and_upgrades_again(tmp_path: Path) -> None:
+    file = tmp_path / "down.sqlite"
+    shutil.copyfile(FIXTURES / "schema-0011.sqlite", file)
+    eng = make_engine(f"sqlite:///{file}")
+    with eng.begin() as conn:
+        command.downgrade(alembic_config(conn), "0010")
+        tables = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='table'")}
+        assert not {"roleplay_misses", "stats_days", "stats_question_days", "stats_miss_days"} & tables
+        assert conn.exec_driver_sql("SELECT count(*) FROM roleplay_sessions").scalar() == 1
+        command.upgrade(alembic_config(conn), "head")
+    eng.dispose()
