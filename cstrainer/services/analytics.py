@@ -172,7 +172,7 @@ class WeakItem:
     misses: int
     total: int
     rate: float
-    key: str = ""  # category, "scenario:key_point_id", "banned:rule:word" or "forbidden:id"
+    key: str = ""  # category, "scenario:key_point_id", "banned:rule:word" or "forbidden:wording"
 
 
 @dataclass(frozen=True)
@@ -775,7 +775,8 @@ class AnalyticsService:
             if kind == "banned":
                 key, label = f"banned:{ident}:{word}", f"违禁用语“{word}”"
             else:
-                key, label = f"forbidden:{ident}", f"禁止说法“{word or ident}”"
+                # scenarios name their forbidden moves separately; the same wording is one QC item
+                key, label = f"forbidden:{word or ident}", f"禁止说法“{word or ident}”"
             qc_acc.setdefault(key, [label, 0])[1] += n
         qc = [
             WeakItem(label, n, all_sessions, min(1.0, n / all_sessions), key=key)

@@ -87,7 +87,7 @@ def test_weak_points_of_team_a(services: Services, world: World) -> None:
     assert [(k.key, k.misses, k.total) for k in w.key_points] == [("sc1:a", 2, 3), ("sc1:b", 1, 3)]
     assert sorted((q.key, q.misses, q.total) for q in w.qc_items) == [
         ("banned:绝对化:最", 1, 3),
-        ("forbidden:promise", 1, 3),
+        ("forbidden:保证", 1, 3),
     ]
     mine = services.analytics.weak_points(world.actors["ag2"], user_id=world.ids["ag2"], start=START, end=END)
     assert [(k.key, k.misses, k.total) for k in mine.key_points] == [("sc1:a", 1, 1), ("sc1:b", 1, 1)]
