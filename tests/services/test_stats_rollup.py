@@ -5,7 +5,6 @@ change to a graded result of a sealed day unseals it. On SQLite and PostgreSQL."
 from __future__ import annotations
 
 import dataclasses
-
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
