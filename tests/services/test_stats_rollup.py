@@ -231,3 +231,25 @@ def test_moving_a_person_to_another_team_unseals_every_day(history: Services) ->
             figures(history.analytics, SYSTEM, start, end, team), figures(raw, SYSTEM, start, end, team)
         )
     assert stats_rollup.sealed_count(history.db) >= 12
+
+
+def test_grading_today_issues_no_rollup_statement(history: Services) -> None:
+    from sqlalchemy import event
+
+    statements: list[str] = []
+
+    def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    event.listen(history.db.engine, "before_cursor_execute", seen)
+    try:
+        with history.db.session() as s:
+            user_id = s.scalars(select(User.id).where(User.login.like("demo0%"))).first()
+            s.add(
+                RolePlaySession(
+                    user_id=user_id, scenario_key="x", status="finished", draft=False, score=80, dimensions={}
+                )
+            )
+    finally:
+        event.remove(history.db.engine, "before_cursor_execute", seen)
+    assert statements and not [st for st in statements if "stats_" in st]
