@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 from cstrainer.domain.questions import Option, Question, QuestionType
 from cstrainer.formats.errors import FormatError, ParseResult
+from cstrainer.formats.limits import MAX_ITEMS, MAX_TEXT_FILE_BYTES, NUL_MESSAGE, file_too_large, nul_position
 from cstrainer.formats.question_pack import generate_key, validation_problems
 
 __all__ = ["dump_aiken", "looks_like_aiken", "parse_aiken"]
@@ -47,6 +48,15 @@ class _Pending:
 def parse_aiken(text: str, filename: str = "<text>") -> ParseResult:
     """Read Aiken text; returns every question it could read and every problem it found."""
     result = ParseResult()
+    if len(text) > MAX_TEXT_FILE_BYTES:
+        result.errors.append(
+            FormatError(filename, None, None, file_too_large(len(text), MAX_TEXT_FILE_BYTES))
+        )
+        return result
+    nul = nul_position(text.replace("\r\n", "\n").replace("\r", "\n"))
+    if nul is not None:
+        result.errors.append(FormatError(filename, nul[0], nul[1], NUL_MESSAGE))
+        return result
     lines = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n").split("\n")
     current: _Pending | None = None
     lines_of: list[int] = []
@@ -83,6 +93,10 @@ def parse_aiken(text: str, filename: str = "<text>") -> ParseResult:
             else:
                 _finish(result, current, letter)
                 lines_of.append(current.start)
+                if len(result.questions) > MAX_ITEMS:
+                    result.questions.clear()
+                    error(number, f"题目太多：一个文件最多 {MAX_ITEMS} 道题，请拆成几个文件分别导入")
+                    return result
             current = None
         elif option and current is not None and current.stem:
             letter, body = _letter(option.group(1)), option.group(2).strip()

@@ -61,6 +61,14 @@ from cstrainer.domain.scenario import DEFAULT_SUCCESS_OUTCOMES as DEFAULT_SUCCES
 from cstrainer.domain.scenario import OUTCOME_PREFIX as OUTCOME_PREFIX
 from cstrainer.domain.scenario import OUTCOMES as OUTCOMES
 from cstrainer.domain.scenario import ScenarioDef, validate_scenario
+from cstrainer.formats.limits import (
+    MAX_ITEMS,
+    MAX_LIST_ITEMS,
+    MAX_TEXT_FILE_BYTES,
+    field_limit,
+    file_too_large,
+    too_long,
+)
 from cstrainer.formats.yaml_lines import PathKey, Position, PositionMap, YamlPath, YamlSyntaxError
 from cstrainer.formats.yaml_lines import load_with_positions as _load_yaml
 
@@ -1025,6 +1033,9 @@ def validate_item(kind: str, raw: Any) -> tuple[PackItem | None, list[tuple[Yaml
     relative to the item; ``is_key`` says the path names a mapping key (an unknown field) rather
     than a value, so the error should point at the key.
     """
+    oversized = _size_problems(kind, raw)
+    if oversized:
+        return None, oversized
     model: type[PackItem]
     if kind == "questions":
         allowed = ", ".join(QUESTION_MODELS)
@@ -1049,6 +1060,33 @@ def validate_item(kind: str, raw: Any) -> tuple[PackItem | None, list[tuple[Yaml
         if problems:
             return None, problems
     return item, []
+
+
+def _size_problems(kind: str, raw: Any) -> list[tuple[YamlPath, str, bool]]:
+    """Texts longer than :func:`limits.field_limit`, lists longer than ``MAX_LIST_ITEMS`` and
+    mapping keys longer than 64 characters (an unknown field that long is garbage), found before
+    any validation spends time on them."""
+    problems: list[tuple[YamlPath, str, bool]] = []
+    stack: list[tuple[YamlPath, Any]] = [((), raw)]
+    while stack and len(problems) < 20:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            limit = field_limit(kind, path)
+            if len(value) > limit:
+                problems.append((path, too_long(len(value), limit), False))
+        elif isinstance(value, dict):
+            for name, child in value.items():
+                if isinstance(name, str) and len(name) > 64:
+                    problems.append(((*path, name[:20] + "…"), "未知字段（字段名太长）", True))
+                    continue
+                stack.append(((*path, name if isinstance(name, str | int) else str(name)), child))
+        elif isinstance(value, list):
+            if len(value) > MAX_LIST_ITEMS:
+                problems.append((path, f"列表太长：最多 {MAX_LIST_ITEMS} 项（现有 {len(value)} 项）", False))
+                continue
+            stack.extend(((*path, index), child) for index, child in enumerate(value))
+    problems.sort(key=lambda p: [str(k) for k in p[0]])
+    return problems
 
 
 def _scenario_problems(item: Scenario) -> list[tuple[YamlPath, str, bool]]:
@@ -1135,6 +1173,8 @@ def _parse(text: str, path: Path, *, strict: bool) -> tuple[ContentPack | None, 
         )
 
     positions = PositionMap()
+    if len(text) > MAX_TEXT_FILE_BYTES:
+        return None, [PackError(file, None, None, None, file_too_large(len(text), MAX_TEXT_FILE_BYTES))]
     try:
         data, positions = _load_yaml(text)
     except YamlSyntaxError as exc:
@@ -1191,6 +1231,13 @@ def _parse(text: str, path: Path, *, strict: bool) -> tuple[ContentPack | None, 
         errors.append(err((), "缺少 items", pos=Position(1, 1)))
     elif not isinstance(raw_items, list):
         errors.append(err(("items",), "items 应为列表"))
+    elif len(raw_items) > MAX_ITEMS:
+        errors.append(
+            err(
+                ("items",),
+                f"条目太多：一个文件最多 {MAX_ITEMS} 条（现有 {len(raw_items)} 条），请拆成几个文件",
+            )
+        )
     else:
         for index, raw in enumerate(raw_items):
             model, problems = validate_item(kind, raw)
@@ -1212,6 +1259,9 @@ def _parse(text: str, path: Path, *, strict: bool) -> tuple[ContentPack | None, 
 
 def _read(path: Path) -> tuple[str | None, PackError | None]:
     try:
+        size = path.stat().st_size
+        if size > MAX_TEXT_FILE_BYTES:
+            return None, PackError(str(path), None, None, None, file_too_large(size, MAX_TEXT_FILE_BYTES))
         return path.read_bytes().decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         return None, PackError(str(path), None, None, None, f"文件不是 UTF-8 编码（第 {exc.start} 字节）")

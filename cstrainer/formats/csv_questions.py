@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cstrainer.domain.questions import Question
 from cstrainer.formats.errors import FormatError, ParseResult
+from cstrainer.formats.limits import MAX_TEXT_FILE_BYTES, FileTooLarge, file_too_large, read_limited
 from cstrainer.formats.question_table import fields_for, header_of_field, question_to_row, read_rows
 
 __all__ = ["decode_text", "dump_csv", "dumps_csv", "parse_csv"]
@@ -63,13 +64,18 @@ def parse_csv(
     if isinstance(source, Path):
         name = filename or source.name
         try:
-            data = source.read_bytes()
+            data = read_limited(source, MAX_TEXT_FILE_BYTES)
+        except FileTooLarge as exc:
+            return ParseResult(errors=[FormatError(name, None, None, str(exc))])
         except OSError as exc:
             return ParseResult(errors=[FormatError(name, None, None, f"无法读取文件：{exc.strerror or exc}")])
     elif isinstance(source, bytes):
         name, data = filename or "<csv>", source
     else:
         name, data = filename or "<csv>", b""
+    size = len(source) if isinstance(source, str) else len(data)
+    if size > MAX_TEXT_FILE_BYTES:
+        return ParseResult(errors=[FormatError(name, None, None, file_too_large(size, MAX_TEXT_FILE_BYTES))])
     if isinstance(source, str):
         text = source
     else:

@@ -60,6 +60,7 @@ from cstrainer.domain.questions import (
     QuestionType,
 )
 from cstrainer.formats.errors import FormatError, ParseResult
+from cstrainer.formats.limits import MAX_ITEMS, MAX_TEXT_FILE_BYTES, NUL_MESSAGE, file_too_large, nul_position
 from cstrainer.formats.question_pack import (
     any_number,
     generate_key,
@@ -626,7 +627,16 @@ def _category_of(path: str) -> str:
 def parse_gift(text: str, filename: str = "<text>") -> GiftResult:
     """Read GIFT text; returns every question it could read and every problem it found."""
     result = GiftResult()
+    if len(text) > MAX_TEXT_FILE_BYTES:
+        result.errors.append(
+            FormatError(filename, None, None, file_too_large(len(text), MAX_TEXT_FILE_BYTES))
+        )
+        return result
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    nul = nul_position(text)
+    if nul is not None:
+        result.errors.append(FormatError(filename, nul[0], nul[1], NUL_MESSAGE))
+        return result
     meta = _Meta()
     category, category_path = "", ""
     firsts: list[int] = []  # first line of each question, for errors found after parsing
@@ -678,6 +688,10 @@ def parse_gift(text: str, filename: str = "<text>") -> GiftResult:
         result.questions.append(q.with_changes(category=category, extra=extra))
         firsts.append(content[0][0])
         meta = _Meta()
+        if len(result.questions) > MAX_ITEMS:
+            result.questions.clear()
+            error(f"题目太多：一个文件最多 {MAX_ITEMS} 道题，请拆成几个文件分别导入", (content[0][0], 1))
+            return result
 
     _assign_keys(result, firsts, filename)
     for q, start in zip(result.questions, firsts, strict=True):

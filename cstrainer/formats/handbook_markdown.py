@@ -48,6 +48,13 @@ from cstrainer.domain.handbook import (
     format_number,
 )
 from cstrainer.formats.errors import FormatError
+from cstrainer.formats.limits import (
+    MAX_TEXT_FILE_BYTES,
+    NUL_MESSAGE,
+    FileTooLarge,
+    nul_position,
+    read_limited,
+)
 
 __all__ = [
     "KIND_DIRS",
@@ -524,6 +531,10 @@ def _parse_doc(
     from cstrainer.formats.yaml_lines import YamlSyntaxError, load_with_positions
 
     problems = _Problems(file or f"{key}.md", kind)
+    nul = nul_position(text)
+    if nul is not None:
+        problems.add(nul[0], NUL_MESSAGE)
+        return None, problems.errors, {}
     lines = text.split("\n")
     if lines and lines[0].startswith("\ufeff"):
         lines[0] = lines[0][1:]
@@ -723,7 +734,16 @@ def read_folder(folder: Path) -> FolderRead:
         kind = dir_kinds[parts[1]]
         key = path.stem
         try:
-            text = path.read_text(encoding="utf-8")
+            # universal newlines, as read_text() gives them: an editor on Windows writes \r\n
+            text = (
+                read_limited(path, MAX_TEXT_FILE_BYTES)
+                .decode("utf-8")
+                .replace("\r\n", "\n")
+                .replace("\r", "\n")
+            )
+        except FileTooLarge as exc:
+            result.errors.append(FormatError(shown, None, None, str(exc)))
+            continue
         except UnicodeDecodeError:
             result.errors.append(FormatError(shown, None, None, "不是 UTF-8 编码的文本文件"))
             continue

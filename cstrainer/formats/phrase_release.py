@@ -19,7 +19,8 @@ field, collected all at once.
 Teams without a shared database pass a release around as ``<version>.cstrainer-phrases.zip``
 holding ``release.yaml`` and ``manifest.json`` (format name and version, the release's version and
 date, and the sha256 and size of every other member). :func:`read_release_zip` trusts nothing in
-the zip: it refuses unsafe member names, members not listed in the manifest, symlinks, a zip bomb
+the zip: it refuses unsafe member names, members not listed in the manifest, symlinks, nested
+archives, a zip bomb
 (member count, total size, compression ratio - checked on the declared sizes *and* while
 decompressing, since headers can lie), a checksum or size mismatch, malformed YAML and a release
 older than the newest one already imported. It either returns the whole release or raises
@@ -54,6 +55,15 @@ from cstrainer.formats.content_pack import (
     format_field,
     item_to_dict,
     validate_item,
+)
+from cstrainer.formats.limits import (
+    MAX_ITEMS,
+    MAX_TEXT_FILE_BYTES,
+    FileTooLarge,
+    field_limit,
+    file_too_large,
+    read_limited,
+    too_long,
 )
 from cstrainer.formats.yaml_lines import PathKey, Position, PositionMap, YamlSyntaxError, load_with_positions
 
@@ -92,6 +102,9 @@ MAX_RATIO = 200
 #: The ratio is only checked above this size (tiny files compress oddly but cannot hurt).
 _RATIO_FLOOR = 64 * 1024
 
+#: Nested archives are refused by name and by content (nothing in a release is an archive).
+_ARCHIVE_SUFFIXES = (".zip", ".jar", ".xlsx", ".docx", ".7z", ".rar", ".gz", ".tgz", ".tar", ".bz2", ".xz")
+_ARCHIVE_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"\x1f\x8b", b"7z\xbc\xaf", b"Rar!", b"BZh", b"\xfd7zXZ")
 _TOP_LEVEL = ("schema_version", "kind", "version", "date", "author", "notes", "items")
 _VERSION_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,63}$")
 
@@ -147,6 +160,8 @@ def parse_release(text: str, path: Path | str = "<text>") -> PhraseRelease:
         errors.sort(key=lambda e: (e.line or 0, e.column or 0))
         return PhraseReleaseError("malformed", f"{file}：话术发布文件有 {len(errors)} 处错误", errors)
 
+    if len(text) > MAX_TEXT_FILE_BYTES:
+        raise PhraseReleaseError("too_large", f"{file}：{file_too_large(len(text), MAX_TEXT_FILE_BYTES)}")
     try:
         data, positions = load_with_positions(text)
     except YamlSyntaxError as exc:
@@ -203,6 +218,10 @@ def parse_release(text: str, path: Path | str = "<text>") -> PhraseRelease:
         notes = ""
     elif not isinstance(notes, str):
         errors.append(err(("notes",), "notes 应为文本"))
+    for name, value in (("author", author), ("notes", notes)):
+        limit = field_limit(RELEASE_KIND, (name,))
+        if isinstance(value, str) and len(value) > limit:
+            errors.append(err((name,), too_long(len(value), limit)))
 
     raw_items = data.get("items")
     items: list[PhraseItem] = []
@@ -210,6 +229,10 @@ def parse_release(text: str, path: Path | str = "<text>") -> PhraseRelease:
         errors.append(err((), "缺少 items", pos=top))
     elif not isinstance(raw_items, list):
         errors.append(err(("items",), "items 应为列表"))
+    elif len(raw_items) > MAX_ITEMS:
+        errors.append(
+            err(("items",), f"话术太多：一个发布文件最多 {MAX_ITEMS} 条（现有 {len(raw_items)} 条）")
+        )
     else:
         keys: dict[str, int] = {}
         shortcuts: dict[tuple[str | None, str], int] = {}
@@ -283,7 +306,9 @@ def load_release(path: Path | str) -> PhraseRelease:
     """Read and parse a release YAML file; raise :class:`PhraseReleaseError`."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_limited(path, MAX_TEXT_FILE_BYTES).decode("utf-8-sig")
+    except FileTooLarge as exc:
+        raise PhraseReleaseError("too_large", f"{path}：{exc}") from None
     except UnicodeDecodeError as exc:
         raise PhraseReleaseError("malformed", f"{path}：文件不是 UTF-8 编码（第 {exc.start} 字节）") from None
     except OSError as exc:
@@ -368,6 +393,8 @@ def _check_name(info: zipfile.ZipInfo) -> None:
         raise _Refusal("unsafe_path", f"不安全的文件路径：{name!r}")
     if info.is_dir():
         raise _Refusal("unsafe_path", f"压缩包里不应有文件夹：{name!r}")
+    if name.lower().endswith(_ARCHIVE_SUFFIXES):
+        raise _Refusal("unsafe_path", f"压缩包里不能再套压缩包：{name!r}")
     if stat.S_ISLNK(mode):
         raise _Refusal("unsafe_path", f"压缩包里不允许符号链接：{name!r}")
     if info.flag_bits & 0x1:
@@ -474,6 +501,8 @@ def _read_zip(data: bytes, label: str, newest_known: ReleaseStamp | PhraseReleas
             budget -= len(body)
             if len(body) != size or hashlib.sha256(body).hexdigest() != digest:
                 raise _Refusal("tampered", f"{name} 的校验和与清单不符，文件可能被改动过，已拒绝导入")
+            if body.startswith(_ARCHIVE_MAGIC):
+                raise _Refusal("unsafe_path", f"压缩包里不能再套压缩包：{name!r}")
             contents[name] = body
     try:
         text = contents[RELEASE_MEMBER].decode("utf-8-sig")

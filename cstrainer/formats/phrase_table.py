@@ -42,6 +42,17 @@ from cstrainer.domain.phrases import PhraseItem
 from cstrainer.formats.content_pack import Phrase, _PackDumper, item_to_dict, validate_item
 from cstrainer.formats.csv_questions import decode_text
 from cstrainer.formats.errors import FormatError
+from cstrainer.formats.limits import (
+    MAX_ROWS,
+    MAX_TABLE_COLUMNS,
+    MAX_TEXT_FILE_BYTES,
+    MAX_XLSX_FILE_BYTES,
+    NUL_MESSAGE,
+    FileTooLarge,
+    file_too_large,
+    read_limited,
+    xlsx_problem,
+)
 
 __all__ = [
     "COLUMNS",
@@ -82,6 +93,7 @@ _FORMULA = re.compile(r"^'*[=+\-@]")
 _GUARDED = re.compile(r"^'+[=+\-@]")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 DATA_SHEET = "快捷短语"
+_HEADER_ROWS = 10
 _EXCEL_ERRORS = frozenset({"#NAME?", "#VALUE!", "#REF!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!"})
 
 
@@ -177,11 +189,19 @@ def _read_rows(
         result.errors.append(FormatError(name, None, None, "文件是空的", sheet=sheet))
         return result
 
+    filled = [number for number, cells in body if any(_cell_text(c) for c in cells)]
+    if len(filled) > MAX_ROWS:
+        result.errors.append(FormatError(name, filled[MAX_ROWS], None, _too_many_rows(), sheet=sheet))
+        return result
     keys: dict[str, int] = {}
     shortcuts: dict[tuple[str | None, str], int] = {}
     for number, cells in body:
         values = {h: _cell_text(cells[i]) if i < len(cells) else "" for h, i in columns.items()}
         if not any(values.values()):
+            continue
+        nul = next((h for h, v in values.items() if "\x00" in v), None)
+        if nul is not None:
+            result.errors.append(error(number, columns[nul], NUL_MESSAGE))
             continue
         scene = values["分组"]
         brand = values.get("品牌") or None
@@ -231,6 +251,10 @@ def _read_rows(
 # ---------------------------------------------------------------------------------------------
 
 
+def _too_many_rows() -> str:
+    return f"表格太长：一个文件最多 {MAX_ROWS} 条话术，请拆成几个文件分别导入"
+
+
 def _delimiter(text: str) -> str:
     first = next((line for line in text.split("\n") if line.strip()), "")
     counts = {d: first.count(d) for d in (",", "\t", ";")}
@@ -249,11 +273,17 @@ def parse_phrase_csv(source: Path | str | bytes, filename: str | None = None) ->
         path = Path(source)
         name = filename or path.name
         try:
-            data = path.read_bytes()
+            data = read_limited(path, MAX_TEXT_FILE_BYTES)
+        except FileTooLarge as exc:
+            return PhraseTableResult(errors=[FormatError(name, None, None, str(exc))])
         except OSError as exc:
             return PhraseTableResult(
                 errors=[FormatError(name, None, None, f"无法读取文件：{exc.strerror or exc}")]
             )
+    if len(data) > MAX_TEXT_FILE_BYTES:
+        return PhraseTableResult(
+            errors=[FormatError(name, None, None, file_too_large(len(data), MAX_TEXT_FILE_BYTES))]
+        )
     try:
         text, _ = decode_text(data)
     except UnicodeDecodeError:
@@ -334,7 +364,9 @@ def parse_phrase_xlsx(source: Path | str | bytes, filename: str | None = None) -
         path = Path(source)
         name = filename or path.name
         try:
-            data = path.read_bytes()
+            data = read_limited(path, MAX_XLSX_FILE_BYTES)
+        except FileTooLarge as exc:
+            return PhraseTableResult(errors=[FormatError(name, None, None, str(exc))])
         except OSError as exc:
             return PhraseTableResult(
                 errors=[FormatError(name, None, None, f"无法读取文件：{exc.strerror or exc}")]
@@ -345,6 +377,9 @@ def parse_phrase_xlsx(source: Path | str | bytes, filename: str | None = None) -
 
     if data[:8] == _OLE_MAGIC:
         return fail("这是旧版 Excel 97-2003（.xls）文件：请在 Excel 里“另存为” .xlsx 后再导入")
+    problem = xlsx_problem(data)
+    if problem:
+        return fail(problem)
     try:
         workbook = load_workbook(io.BytesIO(data), data_only=True, read_only=True)
     except Exception as exc:
@@ -354,9 +389,17 @@ def parse_phrase_xlsx(source: Path | str | bytes, filename: str | None = None) -
         if not workbook.worksheets:
             return fail("工作簿里没有工作表")
         sheet = workbook.worksheets[0]
-        rows = [
-            (number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1)
-        ]
+        sheet.reset_dimensions()  # declared dimensions can lie (A1:XFD1048576)
+        rows: list[tuple[int, list[Any]]] = []
+        for number, values in enumerate(
+            sheet.iter_rows(max_col=MAX_TABLE_COLUMNS, values_only=True), start=1
+        ):
+            if number > MAX_ROWS + _HEADER_ROWS:  # even an empty row: openpyxl pads up to it
+                return PhraseTableResult(
+                    errors=[FormatError(name, number, None, _too_many_rows(), sheet=sheet.title)]
+                )
+            if any(v is not None and v != "" for v in values):
+                rows.append((number, list(values)))
         for number, values in rows:
             for index, value in enumerate(values):
                 if isinstance(value, str) and value in _EXCEL_ERRORS:

@@ -20,6 +20,7 @@ from cstrainer.formats.content_pack import PackValidationError, dump_pack, parse
 from cstrainer.formats.csv_questions import decode_text, dump_csv, parse_csv
 from cstrainer.formats.errors import FormatError, ParseResult
 from cstrainer.formats.gift import dump_gift, looks_like_gift, parse_gift
+from cstrainer.formats.limits import MAX_TEXT_FILE_BYTES, FileTooLarge, read_limited
 from cstrainer.formats.question_pack import question_from_pack, question_to_pack
 from cstrainer.formats.xlsx_questions import dump_xlsx, parse_xlsx
 
@@ -99,7 +100,9 @@ def detect_format(path: Path | str) -> str:
 
 def _read_text(path: Path) -> tuple[str | None, FormatError | None]:
     try:
-        data = path.read_bytes()
+        data = read_limited(path, MAX_TEXT_FILE_BYTES)
+    except FileTooLarge as exc:
+        return None, FormatError(path.name, None, None, str(exc))
     except OSError as exc:
         return None, FormatError(path.name, None, None, f"无法读取文件：{exc.strerror or exc}")
     try:

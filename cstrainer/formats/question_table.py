@@ -72,6 +72,7 @@ from cstrainer.domain.questions import (
 )
 from cstrainer.formats.content_pack import format_field
 from cstrainer.formats.errors import FormatError, ParseResult
+from cstrainer.formats.limits import MAX_ROWS, NUL_MESSAGE
 from cstrainer.formats.question_pack import (
     FIELD_LABELS,
     any_number,
@@ -783,6 +784,18 @@ def read_rows(
     result = ParseResult()
     rows = [(number, list(values)) for number, values in rows]
     table = [(number, [cell_text(v) for v in values]) for number, values in rows]
+    filled = [number for number, values in table if any(v.strip() for v in values)]
+    if len(filled) > MAX_ROWS + 1:  # the heading and MAX_ROWS questions
+        result.errors.append(
+            FormatError(
+                file,
+                filled[MAX_ROWS + 1],
+                None,
+                f"表格太长：一个文件最多 {MAX_ROWS} 行题目（现有 {len(filled) - 1} 行），请拆成几个文件分别导入",
+                sheet,
+            )
+        )
+        return result
     header = _find_header(table)
     if header is None:
         first = table[0][0] if table else 1
@@ -832,6 +845,7 @@ def read_rows(
             continue
         cells = {name: (values[col] if col < len(values) else "") for name, col in seen.items()}
         row = _Row(cells)
+        row.errors.extend((name, NUL_MESSAGE) for name, text in cells.items() if "\x00" in text)
         if check_cell is not None:
             for name, col in seen.items():
                 raw = raw_rows[number][col] if col < len(raw_rows[number]) else None

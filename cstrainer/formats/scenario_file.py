@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import ValidationError
 
 from cstrainer.domain.scenario import ScenarioDef, validate_scenario
@@ -32,6 +31,7 @@ from cstrainer.formats.content_pack import (
     item_to_dict,
     parse_pack,
 )
+from cstrainer.formats.limits import MAX_TEXT_FILE_BYTES, FileTooLarge, read_limited
 from cstrainer.formats.yaml_lines import PositionMap, YamlPath, YamlSyntaxError, load_with_positions
 
 __all__ = [
@@ -110,7 +110,9 @@ def validate_scenario_file(path: Path | str) -> list[ScenarioFileIssue]:
     even when another part of the file has errors. A pack of another kind gives one error."""
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = read_limited(path, MAX_TEXT_FILE_BYTES).decode("utf-8-sig")
+    except FileTooLarge as exc:
+        return [ScenarioFileIssue(str(path), None, str(exc))]
     except UnicodeDecodeError as exc:
         return [ScenarioFileIssue(str(path), None, f"文件不是 UTF-8 编码（第 {exc.start} 字节）")]
     except OSError as exc:
@@ -185,7 +187,7 @@ def validate_scenario_path(path: Path | str) -> list[ScenarioFileIssue]:
 def _may_be_scenarios(path: Path) -> bool:
     """False for a readable YAML file of another kind (word lists, other packs) in a folder scan."""
     try:
-        data = yaml.safe_load(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data, _ = load_with_positions(read_limited(path, MAX_TEXT_FILE_BYTES).decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, FileTooLarge, YamlSyntaxError):
         return True  # report it: it may be a broken scenario file
     return not isinstance(data, dict) or data.get("kind") in (None, "scenarios")

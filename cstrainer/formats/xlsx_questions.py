@@ -10,7 +10,6 @@ cannot hold.
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -18,12 +17,12 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from cstrainer.domain.questions import CATEGORIES, KeyPointSpec, Option, Question, QuestionType
 from cstrainer.formats.errors import FormatError, ParseResult
+from cstrainer.formats.limits import MAX_ROWS, MAX_TABLE_COLUMNS, xlsx_problem
 from cstrainer.formats.question_table import (
     _BY_FIELD,
     ANSWER_HELP,
@@ -43,6 +42,7 @@ DATA_SHEET = "题目"
 HELP_SHEET = "说明"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _VALIDATED_ROWS = 2000
+_HEADER_ROWS = 10  # the heading may be in any of the first rows
 
 
 class _ExcelError(str):
@@ -56,18 +56,25 @@ def _check_cell(value: Any) -> str | None:
 
 
 def _value(cell: Any) -> Any:
-    return _ExcelError(cell.value) if cell.data_type == "e" else cell.value
+    value = getattr(cell, "value", None)
+    return _ExcelError(value) if getattr(cell, "data_type", None) == "e" and value is not None else value
 
 
 def parse_xlsx(
     path: Path | str, *, brands: Mapping[str, str] | None = None, filename: str | None = None
 ) -> ParseResult:
-    """Read the questions of the first worksheet of an .xlsx file."""
+    """Read the questions of the first worksheet of an .xlsx file.
+
+    Never raises for a bad file: a file over the size limits (:mod:`limits`), a zip bomb, a
+    damaged workbook and anything openpyxl cannot read give one error in the result. The sheet
+    is read in openpyxl's read-only (streaming) mode; only the first ``MAX_TABLE_COLUMNS``
+    columns are read, and a sheet with content below row ``MAX_ROWS`` + 10 is refused.
+    """
     path = Path(path)
     name = filename or path.name
 
-    def fail(message: str) -> ParseResult:
-        return ParseResult(errors=[FormatError(name, None, None, message)])
+    def fail(message: str, line: int | None = None, sheet: str | None = None) -> ParseResult:
+        return ParseResult(errors=[FormatError(name, line, None, message, sheet)])
 
     try:
         with open(path, "rb") as handle:
@@ -76,20 +83,52 @@ def parse_xlsx(
         return fail(f"无法读取文件：{exc.strerror or exc}")
     if head == _OLE_MAGIC:
         return fail("这是旧版 Excel 97-2003（.xls）文件：请在 Excel 里“另存为” .xlsx 后再导入")
-    if not zipfile.is_zipfile(path):
-        return fail("不是有效的 xlsx 文件（文件已损坏，或者只是把别的文件改了扩展名）")
+    problem = xlsx_problem(path)
+    if problem:
+        return fail(problem)
     try:
-        workbook = load_workbook(path, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        return fail(f"无法打开 xlsx 文件：{exc}")
+        workbook = load_workbook(path, data_only=True, read_only=True)
+    except Exception as exc:  # openpyxl fails in many ways on a damaged file (zip, XML, KeyError ...)
+        return fail(f"无法打开 xlsx 文件（{type(exc).__name__}）：{exc}")
+    title: str | None = None
     try:
         if not workbook.worksheets:
             return fail("工作簿里没有工作表")
         sheet = workbook.worksheets[0]
-        rows = ((cells[0].row, [_value(c) for c in cells]) for cells in sheet.iter_rows() if cells)
-        return read_rows(rows, name, sheet=sheet.title, brands=brands, check_cell=_check_cell)
+        title = str(sheet.title)
+        rows, too_far = _read_sheet_rows(sheet)
+    except Exception as exc:
+        return fail(f"无法读取 xlsx 文件（{type(exc).__name__}）：{exc}", sheet=title)
     finally:
         workbook.close()
+    if too_far is not None:
+        return fail(_too_many_rows_message(), too_far, title)
+    return read_rows(rows, name, sheet=title, brands=brands, check_cell=_check_cell)
+
+
+def _read_sheet_rows(sheet: Any) -> tuple[list[tuple[int, list[Any]]], int | None]:
+    """``(row number, cell values)`` of the non-empty rows of a read-only worksheet (formula
+    errors as :class:`_ExcelError`), and the number of the first row past the row limit, if any
+    (then the rows read so far). The declared dimensions are ignored: they can lie. A row past
+    the limit counts even when empty: openpyxl pads every missing row up to it."""
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()
+    rows: list[tuple[int, list[Any]]] = []
+    last = MAX_ROWS + _HEADER_ROWS
+    for number, cells in enumerate(sheet.iter_rows(max_col=MAX_TABLE_COLUMNS), start=1):
+        if number > last:  # even an empty row: rows far below are padded one by one
+            return rows, number
+        values = [_value(c) for c in cells]
+        if any(v is not None and v != "" for v in values):
+            rows.append((number, values))
+    return rows, None
+
+
+def _too_many_rows_message() -> str:
+    return (
+        f"表格太长：一个文件最多 {MAX_ROWS} 行题目，这一行还有单元格（或格式）；"
+        "请删掉多余的行，或拆成几个文件分别导入"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

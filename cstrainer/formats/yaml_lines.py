@@ -10,6 +10,11 @@ rules (ints, floats, bools, nulls, dates) are exactly those of ``yaml.safe_load`
 Positions are 1-based (line 1, column 1 is the first character of the file), as editors show them.
 A scalar or flow collection is located where its value starts; a block collection (a list or
 mapping written on the following lines) where its key is.
+
+Hostile documents are refused while composing, before any data is built (limits in
+:mod:`cstrainer.formats.limits`): nesting deeper than ``MAX_YAML_DEPTH``, more than
+``MAX_YAML_ALIASES`` aliases, an alias to a node that contains it (a cycle), and a document whose
+aliases would expand to more than ``MAX_YAML_NODES`` values ("billion laughs").
 """
 
 from __future__ import annotations
@@ -19,7 +24,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+import yaml.reader
+from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from cstrainer.formats.limits import MAX_YAML_ALIASES, MAX_YAML_DEPTH, MAX_YAML_NODES
 
 PathKey = str | int
 YamlPath = tuple[PathKey, ...]
@@ -79,8 +88,77 @@ def _node_error(message: str, node: Node) -> YamlSyntaxError:
     return YamlSyntaxError(message, position.line, position.column)
 
 
+def _mark_error(message: str, mark: Any) -> YamlSyntaxError:
+    if mark is None:
+        return YamlSyntaxError(message)
+    return YamlSyntaxError(message, mark.line + 1, mark.column + 1)
+
+
+class GuardedLoader(yaml.SafeLoader):
+    """``SafeLoader`` that refuses deep nesting, many aliases, alias cycles and alias bombs.
+
+    Raises :class:`YamlSyntaxError` (with the position) from :meth:`compose_node`; every node's
+    size (values it stands for, aliases expanded) is known once composed, so a bomb is refused
+    without expanding it.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+        self._sizes: dict[int, int] = {}
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if self.check_event(AliasEvent):
+            event = self.peek_event()
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise _mark_error(f"别名（*名称）太多：一个文件最多 {MAX_YAML_ALIASES} 个", event.start_mark)
+            node = super().compose_node(parent, index)
+            if id(node) not in self._sizes:
+                raise _mark_error(
+                    f"别名 *{event.anchor} 引用了包含它自己的内容（循环引用）", event.start_mark
+                )
+            return node
+        event = self.peek_event()
+        self._depth += 1
+        try:
+            if self._depth > MAX_YAML_DEPTH:
+                raise _mark_error(f"嵌套太深：最多 {MAX_YAML_DEPTH} 层", event.start_mark)
+            node = super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
+        if node is None:  # pragma: no cover - PyYAML always composes a node here
+            return None
+        size = 1
+        if isinstance(node, SequenceNode):
+            size += sum(self._sizes.get(id(child), 1) for child in node.value)
+        elif isinstance(node, MappingNode):
+            size += sum(self._sizes.get(id(k), 1) + self._sizes.get(id(v), 1) for k, v in node.value)
+        if size > MAX_YAML_NODES:
+            raise _mark_error(
+                f"内容展开后超过 {MAX_YAML_NODES} 个值（别名嵌套引用过多，疑似“YAML 炸弹”）", event.start_mark
+            )
+        self._sizes[id(node)] = size
+        return node
+
+
+def compose_guarded(text: str) -> Node | None:
+    """The node graph of one YAML document, as ``yaml.compose`` with ``SafeLoader`` gives it,
+    with the checks of :class:`GuardedLoader`. Raises ``yaml.YAMLError`` for malformed YAML and
+    :class:`YamlSyntaxError` for a refused one."""
+    loader = GuardedLoader(text)  # raises yaml.ReaderError for control characters
+    try:
+        try:
+            return loader.get_single_node()
+        except RecursionError:
+            raise YamlSyntaxError(f"嵌套太深：最多 {MAX_YAML_DEPTH} 层") from None
+    finally:
+        loader.dispose()
+
+
 class _Builder:
-    def __init__(self, loader: yaml.SafeLoader) -> None:
+    def __init__(self, loader: GuardedLoader) -> None:
         self.loader = loader
         self.positions = PositionMap()
 
@@ -130,14 +208,21 @@ def load_with_positions(text: str) -> tuple[Any, PositionMap]:
     An empty document gives ``None``. Raises :class:`YamlSyntaxError` for malformed YAML, several
     documents in one file, or duplicate mapping keys.
     """
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = GuardedLoader(text)  # the reader refuses control characters right away
+    except yaml.reader.ReaderError as exc:
+        raise _reader_error(exc, text) from None
     try:
         try:
             node = loader.get_single_node()
         except yaml.MarkedYAMLError as exc:
             raise _syntax_error(exc) from exc
-        except yaml.YAMLError as exc:  # pragma: no cover - reader errors without a mark
+        except yaml.reader.ReaderError as exc:
+            raise _reader_error(exc, text) from None
+        except yaml.YAMLError as exc:  # pragma: no cover - other errors without a mark
             raise YamlSyntaxError(f"YAML 语法错误：{exc}") from exc
+        except RecursionError:
+            raise YamlSyntaxError(f"嵌套太深：最多 {MAX_YAML_DEPTH} 层") from None
         if node is None:
             return None, PositionMap()
         builder = _Builder(loader)
@@ -145,6 +230,11 @@ def load_with_positions(text: str) -> tuple[Any, PositionMap]:
             data = builder.build(node, ())
         except yaml.MarkedYAMLError as exc:
             raise _syntax_error(exc) from exc
+        except yaml.YAMLError as exc:
+            raise YamlSyntaxError(f"YAML 语法错误：{exc}") from exc
+        except (RecursionError, ValueError, TypeError, OverflowError) as exc:
+            # constructor edge cases: a date like 2026-02-30, a huge timestamp, a merge loop
+            raise YamlSyntaxError(f"YAML 无法解析：{exc}") from None
         return data, builder.positions
     finally:
         loader.dispose()
@@ -157,3 +247,14 @@ def _syntax_error(exc: yaml.MarkedYAMLError) -> YamlSyntaxError:
     if mark is None:
         return YamlSyntaxError(f"YAML 语法错误：{detail}")
     return YamlSyntaxError(f"YAML 语法错误：{detail}", mark.line + 1, mark.column + 1)
+
+
+def _reader_error(exc: yaml.reader.ReaderError, text: str) -> YamlSyntaxError:
+    """A control character (NUL ...) the YAML reader refuses, with its line and column."""
+    position = max(0, min(exc.position, len(text)))
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    character = exc.character if isinstance(exc.character, int) else 0
+    return YamlSyntaxError(
+        f"YAML 里不能有控制字符 U+{character:04X}（文件可能损坏，或不是文本文件）", line, column
+    )

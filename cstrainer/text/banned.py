@@ -438,15 +438,27 @@ def load_rules_with_notes(path: Path | str) -> list[tuple[BannedRule, str]]:
     """Like :func:`load_rules`, each rule with its trainers' ``note`` ("" when none)."""
     import yaml
 
+    from cstrainer.formats.limits import FileTooLarge, read_limited
+    from cstrainer.formats.yaml_lines import YamlSyntaxError, compose_guarded
+
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_limited(path).decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+    except FileTooLarge as exc:
+        raise BannedRulesError([RuleFileIssue(path, None, None, str(exc))]) from None
+    except OSError as exc:
+        raise BannedRulesError(
+            [RuleFileIssue(path, None, None, f"无法读取文件：{exc.strerror or exc}")]
+        ) from None
     except UnicodeDecodeError as exc:
         raise BannedRulesError(
             [RuleFileIssue(path, None, None, f"不是 UTF-8 编码的文字（{exc.reason}）")]
         ) from exc
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        # refuses deep nesting, alias cycles and alias bombs (cstrainer.formats.limits)
+        root = compose_guarded(text)
+    except YamlSyntaxError as exc:
+        raise BannedRulesError([RuleFileIssue(path, exc.line, None, exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
