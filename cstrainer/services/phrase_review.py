@@ -107,7 +107,8 @@ class PhraseReviewService:
     ) -> ReviewDecision:
         """Accept an open proposal (its text becomes the phrase's text via
         :meth:`PhraseService.save_team`; ``justification`` keeps a flagged wording,
-        ``expected_version`` guards against a concurrent edit) or mark an open comment as taken
+        ``expected_version`` guards against a concurrent edit: a stale one raises
+        :class:`~cstrainer.services.errors.EditConflict`) or mark an open comment as taken
         on board. Trainers and managers only."""
         actor.require(Permission.EDIT_CONTENT)
         current = self.get(actor, comment_id)
@@ -118,11 +119,13 @@ class PhraseReviewService:
         saved: PhraseSaveResult | None = None
         if current.kind == "proposal":
             record = self._phrases.get_team(actor, current.phrase_key)
+            # Without an expected version the one just read is pinned: the proposal replaces the
+            # text only, so a colleague's change of scene or tags in between must not be undone.
             saved = self._phrases.save_team(
                 actor,
                 replace(record.item, text=current.text),
                 justification=justification,
-                expected_version=expected_version,
+                expected_version=expected_version if expected_version is not None else record.version,
             )
         decided = self._decide(actor, comment_id, "accepted", note)
         return ReviewDecision(decided, saved)

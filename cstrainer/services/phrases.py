@@ -74,7 +74,8 @@ from cstrainer.formats.phrase_release import (
 )
 from cstrainer.services import audit
 from cstrainer.services.actor import Actor
-from cstrainer.services.errors import InvalidInput, NotFound, PermissionDenied
+from cstrainer.services.conflicts import fields_of, lock_for_edit, who
+from cstrainer.services.errors import EditConflict, EditSide, InvalidInput, NotFound, PermissionDenied
 from cstrainer.storage.database import Database
 from cstrainer.storage.models import (
     Brand,
@@ -759,19 +760,39 @@ class PhraseService:
         hits = self._check_lint(actor, item.text, justification)
         data = {k: v for k, v in item.to_dict().items() if k != "key"}
         with self._db.session() as s:
+            # Locked until commit: a colleague's save waits and then sees this one's version.
+            row = lock_for_edit(s, Phrase, Phrase.key == item.key)
             brand_id = _brand_id(s, item.brand)
-            row = s.scalar(select(Phrase).where(Phrase.key == item.key))
             created = row is None
             if row is None:
+                if expected_version is not None:
+                    raise EditConflict(
+                        "phrase",
+                        item.key,
+                        title=item.intent,
+                        mine=EditSide(expected_version, phrase_fields(item, justification)),
+                        theirs=None,
+                    )
                 row = Phrase(key=item.key, version=1, usage_count=0)
                 s.add(row)
             elif expected_version is not None and row.version != expected_version:
-                raise InvalidInput(
-                    f"话术 {item.key} 已被 {row.updated_by} 修改（版本 {row.version}），请刷新后再改",
-                    field="version",
+                stored = _team_record(row, {i: k for i, k in s.execute(select(Brand.id, Brand.key))})
+                raise EditConflict(
+                    "phrase",
+                    item.key,
+                    title=stored.intent,
+                    mine=EditSide(expected_version, phrase_fields(item, justification)),
+                    theirs=EditSide(
+                        row.version,
+                        phrase_fields(stored.item, stored.lint_justification),
+                        who(s, row.updated_by),
+                        row.updated_at,
+                    ),
+                    latest=stored,
                 )
             else:
                 row.version += 1
+            changed = [] if created else audit.changed_fields(row.data or {}, data)
             row.data = data
             row.brand_id = brand_id
             row.scene, row.intent, row.shortcut, row.text = item.scene, item.intent, item.shortcut, item.text
@@ -786,6 +807,7 @@ class PhraseService:
                 "phrases",
                 item.key,
                 version=row.version,
+                **({} if created else {"from_version": row.version - 1, "changed": changed}),
             )
             if hits:
                 audit.record(
@@ -809,7 +831,7 @@ class PhraseService:
             if row is None:
                 raise NotFound(f"没有编号为 {key} 的话术")
             s.delete(row)
-            audit.record(s, actor, "phrase_deleted", "phrases", key)
+            audit.record(s, actor, "phrase_deleted", "phrases", key, version=row.version, text=row.text)
         self.invalidate()
 
     # --- personal phrases ---------------------------------------------------------------------------
@@ -931,8 +953,19 @@ class PhraseService:
         actor.require(Permission.EDIT_CONTENT)
         with self._db.session() as s:
             items = _library_items(s)
+            previous = s.scalar(
+                select(PhraseReleaseRow.version).order_by(PhraseReleaseRow.id.desc()).limit(1)
+            )
             row = self._add_release(s, actor, version, notes, items, on=on, source="published")
-            audit.record(s, actor, "phrase_release_published", "phrase_releases", version, items=len(items))
+            audit.record(
+                s,
+                actor,
+                "phrase_release_published",
+                "phrase_releases",
+                version,
+                previous=previous,
+                items=len(items),
+            )
             return _release_info(row)
 
     def rollback(
@@ -1310,6 +1343,16 @@ def _team_item(row: Phrase, brand: str | None) -> PhraseItem:
     return PhraseItem(
         row.key, brand, row.scene, row.intent, row.shortcut, row.text, tuple(row.data.get("tags") or ())
     )
+
+
+def phrase_fields(item: PhraseItem, justification: str = "") -> dict[str, str]:
+    """A team phrase field by field, as an edit conflict shows it."""
+    data = {k: v for k, v in item.to_dict().items() if k != "key"}
+    data.setdefault("brand", None)
+    data["brand"] = data["brand"] or "通用"
+    if justification.strip():
+        data["lint_justification"] = justification.strip()
+    return fields_of(data)
 
 
 def _team_record(row: Phrase, brands: dict[int, str]) -> PhraseRecord:

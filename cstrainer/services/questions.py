@@ -16,13 +16,15 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cstrainer.domain.accounts import Permission
 from cstrainer.domain.questions import Question, QuestionType
 from cstrainer.services import audit
 from cstrainer.services.actor import Actor
-from cstrainer.services.errors import InvalidInput, NotFound, ValidationFailed
+from cstrainer.services.conflicts import fields_of, lock_for_edit, who
+from cstrainer.services.errors import EditConflict, EditSide, InvalidInput, NotFound, ValidationFailed
 from cstrainer.storage.database import Database
 from cstrainer.storage.models import Brand, QuestionVersion
 from cstrainer.storage.models import Question as QuestionRow
@@ -79,6 +81,13 @@ def question_from_row(
 
     q = question_from_pack({"key": row.key, **(data if data is not None else row.data)})
     return q.with_changes(version=version if version is not None else row.version, retired=row.retired)
+
+
+def question_fields(q: Question) -> dict[str, str]:
+    """The question field by field, as an edit conflict shows it."""
+    from cstrainer.formats.question_pack import question_to_pack
+
+    return fields_of({**question_to_pack(q), "retired": q.retired})
 
 
 def stem_fingerprint(stem: str) -> str:
@@ -238,9 +247,25 @@ class QuestionBankService:
 
     # --- writing ---------------------------------------------------------------------------------
 
-    def save(self, actor: Actor, question: Question, *, expected_version: int | None = None) -> SaveResult:
+    def save(
+        self,
+        actor: Actor,
+        question: Question,
+        *,
+        expected_version: int | None = None,
+        base: Question | None = None,
+        must_be_new: bool = False,
+    ) -> SaveResult:
         """Create or update a question. An update of a question already used on a paper makes a
-        new version. ``expected_version`` guards against overwriting someone else's edit."""
+        new version.
+
+        ``expected_version`` and ``base`` (the question as the editor opened it) guard against
+        overwriting someone else's edit: the row is locked while it is compared, and when its
+        version differs from ``expected_version``, or its content from ``base`` (an edit of a
+        question not yet on any paper keeps its version number), :class:`EditConflict` carries
+        both versions. A save whose content equals what is stored is never a conflict.
+        ``must_be_new`` (an editor's new question): an existing key is an :class:`EditConflict`
+        too, also when a colleague creates it at the same moment."""
         actor.require(Permission.EDIT_CONTENT)
         from cstrainer.formats.content_pack import validate_item
         from cstrainer.formats.question_pack import question_to_pack
@@ -252,10 +277,12 @@ class QuestionBankService:
                 "题目内容不完整：", [f"{'.'.join(map(str, p))}: {m}" for p, m, _ in problems]
             )
         with self._db.session() as s:
-            row = s.scalar(select(QuestionRow).where(QuestionRow.key == question.key))
+            row = lock_for_edit(s, QuestionRow, QuestionRow.key == question.key)
             brand_id = self._brand_id(s, question.brand)
             body = {k: v for k, v in data.items() if k != "key"}
             duplicates = self._duplicates(s, stem_fingerprint(question.stem), question.key)
+            if row is not None and must_be_new:
+                raise self._conflict(s, row, question, None)
             if row is None:
                 row = QuestionRow(
                     key=question.key,
@@ -267,23 +294,34 @@ class QuestionBankService:
                 )
                 index_row(row, question)
                 s.add(row)
-                s.flush()
+                try:
+                    s.flush()
+                except IntegrityError:  # PostgreSQL: a colleague created the same key just now
+                    with self._db.session() as s2:
+                        theirs = s2.scalar(select(QuestionRow).where(QuestionRow.key == question.key))
+                        if theirs is None:
+                            raise
+                        raise self._conflict(s2, theirs, question, None) from None
                 audit.record(s, actor, "question.create", "question", question.key)
                 return SaveResult(question_from_row(row), True, False, duplicates)
-            if expected_version is not None and row.version != expected_version:
-                raise InvalidInput(
-                    f"题目 {question.key} 已被 {row.updated_by} 修改为第 {row.version} 版（你编辑的是第 "
-                    f"{expected_version} 版）：请重新打开后再改",
-                    "version",
-                )
             if body == row.data and self._columns(question, brand_id) == self._columns_of(row):
                 return SaveResult(question_from_row(row), False, False, duplicates)
+            stored = question_from_row(row)
+            if (expected_version is not None and row.version != expected_version) or (
+                base is not None and stored != base
+            ):
+                mine = expected_version if expected_version is not None else base.version if base else None
+                raise self._conflict(s, row, question, mine)
             used = s.scalar(
                 select(func.count())
                 .select_from(QuestionVersion)
                 .where(QuestionVersion.question_id == row.id, QuestionVersion.version == row.version)
             )
             new_version = bool(used)
+            from_version = row.version
+            changed = audit.changed_fields(
+                {**row.data, **self._columns_of(row)}, {**body, **self._columns(question, brand_id)}
+            )
             if new_version:
                 row.version += 1
             row.data = body
@@ -292,8 +330,30 @@ class QuestionBankService:
             index_row(row, question)
             row.updated_by = actor.login
             s.flush()
-            audit.record(s, actor, "question.edit", "question", question.key, version=row.version)
+            audit.record(
+                s,
+                actor,
+                "question.edit",
+                "question",
+                question.key,
+                from_version=from_version,
+                version=row.version,
+                changed=changed,
+            )
             return SaveResult(question_from_row(row), False, new_version, duplicates)
+
+    @staticmethod
+    def _conflict(s: Session, row: QuestionRow, mine: Question, mine_version: int | None) -> EditConflict:
+        """The refusal of ``mine`` (edited from ``mine_version``; None: new) against the stored row."""
+        stored = question_from_row(row)
+        return EditConflict(
+            "question",
+            row.key,
+            title=stored.stem,
+            mine=EditSide(mine_version, question_fields(mine)),
+            theirs=EditSide(row.version, question_fields(stored), who(s, row.updated_by), row.updated_at),
+            latest=stored,
+        )
 
     def bulk_update(
         self,

@@ -664,6 +664,9 @@ def test_a_conflicting_edit_is_refused_clearly(qtbot: Any, make_page: Any, seede
     wait_saved(qtbot, editor)
     assert editor.view.conflict_label.isVisible()
     assert "保存冲突" in editor.view.conflict_label.text() and "第 2 版" in editor.view.conflict_label.text()
+    # ... and the conflict dialog shows both versions (tests/gui/test_conflict_dialog.py drives it)
+    assert editor.conflict_dialog is not None and editor.conflict_dialog.isVisible()
+    assert editor.conflict_dialog.highlighted_fields() == ["解析"]
     assert seeded.questions.get(boss, "skill-midsale-address").explanation == "同事改过的解析"
     editor._dirty = False
 

@@ -323,6 +323,8 @@ def test_a_version_conflict_is_refused_clearly(qtbot: Any, make_page: Any, seede
     v = editor.view
     assert v.conflict_label.isVisible()
     assert "保存冲突" in v.conflict_label.text() and "已被" in v.conflict_label.text()
+    assert editor.conflict_dialog is not None and editor.conflict_dialog.isVisible()
+    assert "目标" in editor.conflict_dialog.highlighted_fields()
     assert seeded.roleplay.get_scenario(boss, LEAK).goal == "同事改过的目标"
     editor._dirty = False
 

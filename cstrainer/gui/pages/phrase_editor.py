@@ -29,6 +29,8 @@ from cstrainer.gui.qt import (
     QWidget,
     Signal,
 )
+from cstrainer.gui.widgets.conflict_dialog import LOAD_THEIRS, OVERWRITE, ConflictDialog
+from cstrainer.services.errors import EditConflict
 from cstrainer.services.phrases import PhraseLintRejected, PhraseRecord, PhraseSaveResult, Scope
 from cstrainer.text.banned import BannedHit
 
@@ -98,14 +100,9 @@ class PhraseEditorDialog(QDialog):
         v.brand_combo.addItem(self.tr("通用（所有品牌）"), None)
         for key, name in brands:
             v.brand_combo.addItem(name, key)
+        self.conflict_dialog: ConflictDialog | None = None  # the last save conflict shown
         if record is not None:
-            v.scene_combo.setCurrentIndex(max(0, v.scene_combo.findData(record.scene)))
-            v.intent_edit.setText(record.intent)
-            v.shortcut_edit.setText(record.shortcut)
-            v.brand_combo.setCurrentIndex(max(0, v.brand_combo.findData(record.brand)))
-            v.tags_edit.setText("、".join(record.tags))
-            v.text_edit.setPlainText(record.text)
-            v.justification_edit.setPlainText(record.lint_justification)
+            self.fill(record)
 
         self._lint_timer = QTimer(self)
         self._lint_timer.setSingleShot(True)
@@ -119,6 +116,17 @@ class PhraseEditorDialog(QDialog):
         v.button_box.accepted.connect(self.save)
         v.button_box.rejected.connect(self.reject)
         self.run_lint()
+
+    def fill(self, record: PhraseRecord) -> None:
+        """Put ``record`` into the form."""
+        v = self.view
+        v.scene_combo.setCurrentIndex(max(0, v.scene_combo.findData(record.scene)))
+        v.intent_edit.setText(record.intent)
+        v.shortcut_edit.setText(record.shortcut)
+        v.brand_combo.setCurrentIndex(max(0, v.brand_combo.findData(record.brand)))
+        v.tags_edit.setText("、".join(record.tags))
+        v.text_edit.setPlainText(record.text)
+        v.justification_edit.setPlainText(record.lint_justification)
 
     # --- linter ------------------------------------------------------------------------------------
 
@@ -232,3 +240,35 @@ class PhraseEditorDialog(QDialog):
         if isinstance(exc, PhraseLintRejected):
             self._show_hits(exc.hits)
         self.view.error_label.setText(str(exc))
+        if isinstance(exc, EditConflict):
+            self.show_conflict(exc)
+
+    # --- a colleague saved first ------------------------------------------------------------------
+
+    def show_conflict(self, conflict: EditConflict) -> ConflictDialog:
+        """Mine and theirs side by side; the person decides what happens to the edit."""
+        if self.conflict_dialog is not None:
+            self.conflict_dialog.deleteLater()
+        dialog = ConflictDialog(conflict, self)
+        dialog.decided.connect(lambda action: self._conflict_decided(conflict, action))
+        self.conflict_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _conflict_decided(self, conflict: EditConflict, action: str) -> None:
+        latest = conflict.latest
+        if not isinstance(latest, PhraseRecord):
+            return  # deleted meanwhile: only "keep editing" was offered
+        if action == OVERWRITE:
+            self.record = latest  # save the form again, now against the stored version
+            self.save()
+        elif action == LOAD_THEIRS:
+            self.record = latest
+            self.fill(latest)
+            self.run_lint()
+            self.view.error_label.setText(
+                self.tr("已载入 {by} 保存的最新内容（第 {n} 版），你的修改已放弃。").format(
+                    by=conflict.theirs.by if conflict.theirs is not None else "", n=latest.version
+                )
+            )
+        # KEEP_EDITING: nothing saved; the form and the message stay as they are.

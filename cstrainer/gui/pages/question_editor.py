@@ -55,7 +55,8 @@ from cstrainer.gui.qt import (
     QWidget,
     Signal,
 )
-from cstrainer.services.errors import InvalidInput, NotFound, ServiceError, ValidationFailed
+from cstrainer.gui.widgets.conflict_dialog import LOAD_THEIRS, OVERWRITE, ConflictDialog
+from cstrainer.services.errors import EditConflict, InvalidInput, NotFound, ServiceError, ValidationFailed
 from cstrainer.services.questions import SaveResult
 from cstrainer.services.users import BrandInfo
 
@@ -248,6 +249,7 @@ class QuestionEditorDialog(QDialog):
         self.original: Question | None = None  # as loaded or last saved (None: never saved)
         self.expected_version: int | None = None
         self.last_result: SaveResult | None = None
+        self.conflict_dialog: ConflictDialog | None = None  # the last save conflict shown
         self.duplicates: list[str] = []
         self.preview: QWidget | None = None
         self.preview_view: QuestionView | None = None
@@ -740,7 +742,7 @@ class QuestionEditorDialog(QDialog):
             )
             return
         creating = self.original is None
-        expected = self.expected_version
+        expected, base = self.expected_version, self.original
         questions, actor = self.ctx.services.questions, self.ctx.actor
 
         def job() -> SaveResult:
@@ -751,7 +753,7 @@ class QuestionEditorDialog(QDialog):
                     pass
                 else:
                     raise InvalidInput(f"编号 {q.key} 已被另一道题使用，请换一个", "key")
-            return questions.save(actor, q, expected_version=expected)
+            return questions.save(actor, q, expected_version=expected, base=base, must_be_new=creating)
 
         self._set_busy(True)
         self.view.show_message(self.tr("正在保存…"), INFO_STYLE)
@@ -787,14 +789,18 @@ class QuestionEditorDialog(QDialog):
 
     def _save_failed(self, exc: BaseException) -> None:
         self._set_busy(False)
-        if isinstance(exc, InvalidInput) and exc.field == "version":
+        if isinstance(exc, EditConflict) and exc.expected_version is None:
+            # A colleague created a question with this key meanwhile: choose another key.
+            set_message(self.view.key_message, str(exc))
+            self.view.show_message(str(exc))
+        elif isinstance(exc, InvalidInput) and exc.field == "version":
             self.view.show_message("")
             self.view.conflict_label.setText(
-                self.tr(
-                    "保存冲突：{reason}\n你的修改还在编辑器里，没有保存；可以先把要改的内容复制下来。"
-                ).format(reason=exc)
+                self.tr("保存冲突：{reason}\n你的修改还在编辑器里，没有保存。").format(reason=exc)
             )
             self.view.conflict_label.setVisible(True)
+            if isinstance(exc, EditConflict):
+                self.show_conflict(exc)
         elif isinstance(exc, InvalidInput) and exc.field == "key":
             set_message(self.view.key_message, str(exc))
             self.view.show_message(str(exc))
@@ -806,6 +812,36 @@ class QuestionEditorDialog(QDialog):
         else:
             self.view.show_message(self.tr("保存时出错，题目没有保存。"))
             errors.show_error(self, exc)
+
+    def show_conflict(self, conflict: EditConflict) -> ConflictDialog:
+        """Mine and theirs side by side; the person decides what happens to the edit."""
+        if self.conflict_dialog is not None:
+            self.conflict_dialog.deleteLater()
+        dialog = ConflictDialog(conflict, self)
+        dialog.decided.connect(lambda action: self._conflict_decided(conflict, action))
+        self.conflict_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _conflict_decided(self, conflict: EditConflict, action: str) -> None:
+        latest = conflict.latest
+        if action == OVERWRITE and isinstance(latest, Question):
+            # Save the text in the form again, now against the stored version.
+            self.original, self.expected_version = latest, latest.version
+            self.save()
+        elif action == LOAD_THEIRS and isinstance(latest, Question):
+            self.view.conflict_label.setVisible(False)
+            self._loaded(latest)
+            self._dirty = False
+            self._set_version_label(latest)
+            by = conflict.theirs.by if conflict.theirs is not None else ""
+            self.view.show_message(
+                self.tr("已载入 {by} 保存的最新内容（第 {n} 版），你的修改已放弃。").format(
+                    by=by, n=latest.version
+                ),
+                INFO_STYLE,
+            )
+        # KEEP_EDITING: nothing saved; the form and the conflict note stay as they are.
 
     # --- closing ---------------------------------------------------------------------------------
 

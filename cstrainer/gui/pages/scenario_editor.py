@@ -48,8 +48,9 @@ from cstrainer.gui.qt import (
     QWidget,
     Signal,
 )
+from cstrainer.gui.widgets.conflict_dialog import LOAD_THEIRS, OVERWRITE, ConflictDialog
 from cstrainer.gui.widgets.scenario_graph import FlowTurn
-from cstrainer.services.errors import InvalidInput, NotFound, ServiceError, ValidationFailed
+from cstrainer.services.errors import EditConflict, InvalidInput, NotFound, ServiceError, ValidationFailed
 from cstrainer.services.roleplay import ScenarioRecord
 from cstrainer.services.users import BrandInfo
 
@@ -260,6 +261,7 @@ class ScenarioEditorDialog(QDialog):
         self.key = key
         self.expected_version: int | None = None
         self.record: ScenarioRecord | None = None
+        self.conflict_dialog: ConflictDialog | None = None  # the last save conflict shown
         self.base: dict[str, Any] = {}  # the pack item as loaded (fields the form does not show)
         self.turns: list[dict[str, Any]] = []
         self.start_id = ""
@@ -1103,11 +1105,11 @@ class ScenarioEditorDialog(QDialog):
         if isinstance(exc, InvalidInput) and exc.field == "version":
             self.view.show_message("")
             self.view.conflict_label.setText(
-                self.tr(
-                    "保存冲突：{reason}\n你的修改还在编辑器里，没有保存；可以关闭后重新打开最新版本再改。"
-                ).format(reason=exc)
+                self.tr("保存冲突：{reason}\n你的修改还在编辑器里，没有保存。").format(reason=exc)
             )
             self.view.conflict_label.setVisible(True)
+            if isinstance(exc, EditConflict) and exc.expected_version is not None:
+                self.show_conflict(exc)  # a new scenario's taken key needs no comparison
         elif isinstance(exc, ValidationFailed):
             lines = "\n".join(f"· {e}" for e in exc.errors)
             self.view.show_message(f"{ServiceError.__str__(exc)}\n{lines}")
@@ -1116,6 +1118,37 @@ class ScenarioEditorDialog(QDialog):
         else:
             self.view.show_message(self.tr("保存时出错，场景没有保存。"))
             errors.show_error(self, exc)
+
+    def show_conflict(self, conflict: EditConflict) -> ConflictDialog:
+        """Mine and theirs side by side; the person decides what happens to the edit."""
+        if self.conflict_dialog is not None:
+            self.conflict_dialog.deleteLater()
+        dialog = ConflictDialog(conflict, self)
+        dialog.decided.connect(lambda action: self._conflict_decided(conflict, action))
+        self.conflict_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _conflict_decided(self, conflict: EditConflict, action: str) -> None:
+        latest = conflict.latest
+        if not isinstance(latest, ScenarioRecord):
+            return  # deleted meanwhile: only "keep editing" was offered
+        if action == OVERWRITE:
+            # Save the draft in the forms again, now against the stored version.
+            self.record, self.expected_version = latest, latest.version
+            self._set_heading()
+            self.save()
+        elif action == LOAD_THEIRS:
+            self.view.conflict_label.setVisible(False)
+            self._loaded(latest)
+            by = conflict.theirs.by if conflict.theirs is not None else ""
+            self.view.show_message(
+                self.tr("已载入 {by} 保存的最新内容（第 {n} 版），你的修改已放弃。").format(
+                    by=by, n=latest.version
+                ),
+                INFO_STYLE,
+            )
+        # KEEP_EDITING: nothing saved; the forms and the conflict note stay as they are.
 
     # --- trying it out ---------------------------------------------------------------------------
 
