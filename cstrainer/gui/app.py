@@ -7,6 +7,7 @@ import sys
 
 import cstrainer
 from cstrainer.gui.app_flow import AppFlow
+from cstrainer.gui.auto_backup import AutoBackupTimer
 from cstrainer.gui.errors import install_excepthook, uninstall_excepthook
 from cstrainer.gui.i18n import install_translators
 from cstrainer.gui.qt import (
@@ -92,9 +93,13 @@ def run(db_url: str | None = None, debug: bool = False) -> int:
     flow = AppFlow(runner, db_url)
     flow.finished.connect(app.exit)
     QTimer.singleShot(0, flow.start)
+    # Daily automatic backup of a SQLite database (settings: auto_backup, backup_keep).
+    auto_backup = AutoBackupTimer(runner, lambda: flow.services, status=lambda text: _show_status(flow, text))
+    auto_backup.start()
     try:
         code = app.exec()
     finally:
+        auto_backup.stop()
         flow.close_all()
         runner.shutdown()
         flow.close_services()
@@ -103,3 +108,8 @@ def run(db_url: str | None = None, debug: bool = False) -> int:
         collector.stop()
     log.info("cstrainer exiting with code %s", code)
     return int(code)
+
+
+def _show_status(flow: AppFlow, text: str) -> None:
+    if flow.window is not None:
+        flow.window.show_status(text)

@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass
 
 from cstrainer.gui import errors
+from cstrainer.gui.db_settings_dialog import DbSettingsDialog
 from cstrainer.gui.first_run_dialog import FirstRunDialog, FirstRunResult
 from cstrainer.gui.login_dialog import LoginDialog
 from cstrainer.gui.main_window import MainWindow
@@ -89,6 +90,7 @@ class AppFlow(QObject):
         self.services: Services | None = None
         self.splash: StartupSplash | None = None
         self.error_box: QMessageBox | None = None
+        self.settings_dialog: DbSettingsDialog | None = None  # opened from the error box
         self.first_run_dialog: FirstRunDialog | None = None
         self.login_dialog: LoginDialog | None = None
         self.window: MainWindow | None = None
@@ -121,11 +123,25 @@ class AppFlow(QObject):
         box.setWindowTitle(self.tr("无法打开数据库"))
         if errors.is_expected(exc):
             box.setInformativeText(
-                self.tr("请检查 --db 参数或 CSTRAINER_DB_URL 环境变量指向的数据库；详细信息见日志文件。")
+                self.tr(
+                    "请检查 --db 参数、CSTRAINER_DB_URL 环境变量或“数据库设置”中指定的数据库；"
+                    "详细信息见日志文件。"
+                )
             )
-        box.finished.connect(lambda _r: self.finished.emit(EXIT_DB_UNAVAILABLE))
+        # A wrong team-database address would otherwise lock the person out: let them fix it here.
+        settings_button = box.addButton(self.tr("数据库设置…"), QMessageBox.ButtonRole.ActionRole)
+        box.finished.connect(lambda _r: self._error_box_closed(box.clickedButton() is settings_button))
         self.error_box = box
         box.show()
+
+    def _error_box_closed(self, open_settings: bool) -> None:
+        if not open_settings:
+            self.finished.emit(EXIT_DB_UNAVAILABLE)
+            return
+        dialog = DbSettingsDialog(self.runner)
+        dialog.finished.connect(lambda _r: self.finished.emit(EXIT_DB_UNAVAILABLE))
+        self.settings_dialog = dialog
+        dialog.show()
 
     def _opened(self, opened: Opened) -> None:
         self._close_splash()
@@ -198,7 +214,7 @@ class AppFlow(QObject):
     def close_all(self) -> None:
         """Close every window of the flow (the application is exiting)."""
         self._close_splash()
-        for widget in (self.first_run_dialog, self.login_dialog, self.error_box):
+        for widget in (self.first_run_dialog, self.login_dialog, self.error_box, self.settings_dialog):
             if widget is not None:
                 widget.close()
         if self.window is not None:

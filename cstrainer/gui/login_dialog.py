@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from cstrainer.gui.db_settings_dialog import DbSettingsDialog
 from cstrainer.gui.forms import INFO_STYLE, FormDialog, Problem, password_edit, set_message
 from cstrainer.gui.password_dialog import ChangePasswordDialog, PasswordMode
-from cstrainer.gui.qt import QFont, QLabel, QLineEdit, Qt, QWidget
+from cstrainer.gui.qt import QDialogButtonBox, QFont, QLabel, QLineEdit, QPushButton, Qt, QWidget
 from cstrainer.gui.tasks import TaskRunner
 from cstrainer.services import Services
 from cstrainer.services.actor import Actor
@@ -69,10 +70,22 @@ class LoginDialog(FormDialog):
         self.database_label.setWordWrap(True)
         self.database_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.main_layout.insertWidget(self.main_layout.indexOf(self.buttons), self.database_label)
+        # Switching to a team database (or back) is chosen here, before anyone logs in.
+        self.settings_button = QPushButton(self.tr("数据库设置…"))
+        self.settings_button.setAutoDefault(False)
+        self.settings_button.clicked.connect(self.open_db_settings)
+        self.buttons.addButton(self.settings_button, QDialogButtonBox.ButtonRole.ResetRole)
+        self.db_settings_dialog: DbSettingsDialog | None = None
 
         self.ok_button.setText(self.tr("登录"))
         self.buttons.button(self.buttons.StandardButton.Cancel).setText(self.tr("退出"))
         (self.password_edit if login else self.login_edit).setFocus()
+
+    def open_db_settings(self) -> None:
+        dialog = DbSettingsDialog(self.runner, self, current=self.services.db.url)
+        dialog.finished.connect(dialog.deleteLater)
+        self.db_settings_dialog = dialog
+        dialog.open()
 
     def check(self) -> list[Problem]:
         if not self.login_edit.text().strip():

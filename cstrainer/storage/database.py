@@ -8,7 +8,7 @@ refuses one written by a newer cstrainer with a message that says what to do.
 from __future__ import annotations
 
 import logging
-import shutil
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,7 +24,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 from sqlalchemy.engine import URL
 from sqlalchemy.orm import Session, sessionmaker
 
-from cstrainer import paths
+from cstrainer import paths, settings
 from cstrainer.storage.engine import describe_url, make_engine, normalise_url, sqlite_path
 
 log = logging.getLogger(__name__)
@@ -100,11 +100,38 @@ class Database:
         self.engine.dispose()
 
 
-def resolve_url(url: str | None = None) -> str:
-    """``--db`` beats ``CSTRAINER_DB_URL`` beats the default file in the user data dir."""
-    import os
+URL_SOURCES = {
+    "option": "--db 参数",
+    "environment": "环境变量 CSTRAINER_DB_URL",
+    "settings": "设置文件",
+    "default": "默认的本机数据库",
+}
 
-    return url or os.environ.get("CSTRAINER_DB_URL") or paths.default_db_url()
+
+def resolve_url_source(url: str | None = None) -> tuple[str, str]:
+    """The database URL to use and where it came from (a key of :data:`URL_SOURCES`).
+
+    ``--db`` beats ``CSTRAINER_DB_URL`` beats ``db_url`` in the settings file beats the default
+    SQLite file in the user data folder. An unreadable settings file is an error, not a silent
+    fall-back to the local file (team data must not quietly land in a file on one PC).
+    """
+    if url:
+        return url, "option"
+    env = os.environ.get("CSTRAINER_DB_URL", "").strip()
+    if env:
+        return env, "environment"
+    try:
+        saved = settings.load().db_url
+    except settings.SettingsError as exc:
+        raise DatabaseError(str(exc)) from exc
+    if saved:
+        return saved, "settings"
+    return paths.default_db_url(), "default"
+
+
+def resolve_url(url: str | None = None) -> str:
+    """``--db``, then ``CSTRAINER_DB_URL``, then the settings file, then the default SQLite file."""
+    return resolve_url_source(url)[0]
 
 
 def open_database(url: str | URL | None = None, *, backup: bool = True, echo: bool = False) -> Database:
@@ -123,6 +150,22 @@ def open_database(url: str | URL | None = None, *, backup: bool = True, echo: bo
         raise
     sessions = sessionmaker(engine, expire_on_commit=False)
     return Database(url=u, engine=engine, sessions=sessions, revision=rev, backup_path=backup_path)
+
+
+def peek_revision(url: str | URL) -> str | None:
+    """The schema revision of the database at ``url`` without changing anything (None: no schema)."""
+    u = normalise_url(url)
+    file = sqlite_path(u)
+    if file and not Path(file).exists():
+        return None
+    engine = make_engine(u)
+    try:
+        with engine.connect() as conn:
+            return current_revision(conn)
+    except Exception as exc:
+        raise DatabaseError(f"无法连接数据库 {describe_url(u)}：{_short(exc)}") from exc
+    finally:
+        engine.dispose()
 
 
 def _migrate(engine: Engine, url: URL, *, backup: bool) -> Path | None:
@@ -196,11 +239,11 @@ def make_backup_copy(db_file: Path, *, reason: str = "backup", dest_dir: Path | 
     return dest
 
 
-def integrity_check(db_file: Path) -> str:
-    """``PRAGMA integrity_check`` of a SQLite file: 'ok' or the problems found."""
+def integrity_check(db_file: Path, *, quick: bool = False) -> str:
+    """``PRAGMA integrity_check`` (or the faster ``quick_check``) of a SQLite file: 'ok' or the problems."""
     con = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
     try:
-        rows = con.execute("PRAGMA integrity_check").fetchall()
+        rows = con.execute("PRAGMA quick_check" if quick else "PRAGMA integrity_check").fetchall()
     finally:
         con.close()
     return "\n".join(str(r[0]) for r in rows)
@@ -213,23 +256,36 @@ def sqlite_backup(src: Path, dest: Path) -> Path:
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
     tmp.unlink(missing_ok=True)
-    source = sqlite3.connect(str(src))
     try:
+        _copy_database(src, tmp)
         target = sqlite3.connect(str(tmp))
         try:
-            source.backup(target)
             # A backup is one self-contained file: no WAL beside it.
             target.execute("PRAGMA journal_mode=DELETE")
         finally:
             target.close()
-    finally:
-        source.close()
-    result = integrity_check(tmp)
+        result = integrity_check(tmp)
+    except sqlite3.DatabaseError as exc:
+        tmp.unlink(missing_ok=True)
+        raise DatabaseError(f"无法备份 {src}：{exc}") from exc
     if result != "ok":
         tmp.unlink(missing_ok=True)
         raise DatabaseError(f"备份文件校验失败（{result}），未写入 {dest}")
     tmp.replace(dest)
     return dest
+
+
+def _copy_database(src: Path, dest: Path) -> None:
+    """Copy one SQLite database over another with the online backup API (handles WAL files)."""
+    source = sqlite3.connect(str(src))
+    try:
+        target = sqlite3.connect(str(dest))
+        try:
+            source.backup(target)
+        finally:
+            target.close()
+    finally:
+        source.close()
 
 
 def revision_of_file(db_file: Path) -> str | None:
@@ -248,23 +304,55 @@ def revision_of_file(db_file: Path) -> str | None:
         con.close()
 
 
-def restore_sqlite(backup_file: Path, db_file: Path) -> Path | None:
-    """Replace the database at ``db_file`` with the backup; returns the safety copy of the old one.
+def table_counts(db_file: Path) -> dict[str, int]:
+    """Rows per table of a SQLite file (read-only), every table but SQLite's own."""
+    con = sqlite3.connect(f"file:{db_file}?mode=ro", uri=True)
+    try:
+        names = [
+            str(r[0])
+            for r in con.execute(
+                "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
+                "ORDER BY name"
+            )
+        ]
+        # Identifiers cannot be bound parameters; these come from the file's own catalogue and
+        # are quoted as SQL identifiers.
+        return {
+            name: int(
+                con.execute(f'SELECT count(*) FROM "{name.replace(chr(34), chr(34) * 2)}"').fetchone()[0]
+            )
+            for name in names
+        }
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{db_file} 不是有效的 SQLite 数据库文件：{exc}") from exc
+    finally:
+        con.close()
 
-    The backup is checked first (readable, integrity ok, a cstrainer database not newer than this
-    program). The current database is copied aside before it is overwritten, the copy uses the
-    online backup API (so WAL files are handled), and the restored file is checked again.
-    The caller must have closed its engine on ``db_file``.
+
+@dataclass(frozen=True)
+class BackupCheck:
+    """What a backup file holds, established before it is used: revision and rows per table."""
+
+    path: Path
+    revision: str
+    counts: dict[str, int]
+
+
+def check_backup_file(backup_file: Path, *, quick: bool = False) -> BackupCheck:
+    """Check that ``backup_file`` is a sound cstrainer database this program can open.
+
+    Raises :class:`DatabaseError` (or :class:`DatabaseTooNewError`) with a sentence naming the file
+    and what is wrong with it.
     """
     backup_file = Path(backup_file)
     if not backup_file.is_file():
         raise DatabaseError(f"备份文件不存在：{backup_file}")
     try:
-        check = integrity_check(backup_file)
+        check = integrity_check(backup_file, quick=quick)
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{backup_file} 不是有效的 SQLite 数据库文件：{exc}") from exc
     if check != "ok":
-        raise DatabaseError(f"备份文件 {backup_file} 已损坏：{check}")
+        raise DatabaseError(f"备份文件 {backup_file} 已损坏：{check.splitlines()[0]}")
     rev = revision_of_file(backup_file)
     if rev is None:
         raise DatabaseError(f"{backup_file} 不是客服训练营的数据库备份（没有版本信息）")
@@ -272,21 +360,64 @@ def restore_sqlite(backup_file: Path, db_file: Path) -> Path | None:
         raise DatabaseTooNewError(
             f"备份 {backup_file} 的结构版本 {rev} 比本程序支持的 {head_revision()} 更新，请先升级本程序。"
         )
-    safety = None
-    if db_file.exists():
-        safety = make_backup_copy(db_file, reason="pre-restore")
-    source = sqlite3.connect(str(backup_file))
+    return BackupCheck(backup_file, rev, table_counts(backup_file))
+
+
+@dataclass(frozen=True)
+class RestoreResult:
+    """A restore that was carried out and verified: the restored file matches the backup."""
+
+    safety: Path | None  # the copy of what was there before, if there was anything
+    revision: str  # the backup's schema revision (opening may then upgrade it)
+    counts: dict[str, int]  # rows per table, equal in the backup and the restored file
+
+
+def restore_sqlite(backup_file: Path, db_file: Path) -> RestoreResult:
+    """Replace the database at ``db_file`` with the backup, and verify the result.
+
+    Before anything is touched the backup is checked (readable, integrity ok, a cstrainer database
+    not newer than this program) and its rows are counted per table. The current database is
+    copied aside, the backup is copied over it with the online backup API (so WAL files are
+    handled), and the restored file is verified: integrity_check, the same schema revision and the
+    same number of rows in every table as the backup. If any of that fails, the safety copy is put
+    back and :class:`DatabaseError` says what did not match. The caller must have closed its engine
+    on ``db_file``.
+    """
+    backup_file, db_file = Path(backup_file), Path(db_file)
+    if backup_file.resolve() == db_file.resolve():
+        raise DatabaseError(f"{backup_file} 就是当前使用的数据库，不能用它恢复自己")
+    expected = check_backup_file(backup_file)
+    safety = make_backup_copy(db_file, reason="pre-restore") if db_file.exists() else None
     try:
-        target = sqlite3.connect(str(db_file))
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-    finally:
-        source.close()
+        _copy_database(backup_file, db_file)
+        problem = _verify_restored(db_file, expected)
+    except sqlite3.DatabaseError as exc:
+        problem = f"复制时出错（{exc}）"
+    if problem is not None:
+        if safety is not None:
+            _copy_database(safety, db_file)
+            undo = f"已还原为恢复前的状态（恢复前的数据另存在 {safety}）"
+        else:
+            for leftover in (db_file, Path(f"{db_file}-wal"), Path(f"{db_file}-shm")):
+                leftover.unlink(missing_ok=True)
+            undo = "已删除不完整的文件"
+        raise DatabaseError(f"用 {backup_file} 恢复后的数据库未通过校验：{problem}；{undo}")
+    return RestoreResult(safety=safety, revision=expected.revision, counts=expected.counts)
+
+
+def _verify_restored(db_file: Path, expected: BackupCheck) -> str | None:
     result = integrity_check(db_file)
     if result != "ok":
-        if safety:
-            shutil.copyfile(safety, db_file)
-        raise DatabaseError(f"恢复后的数据库未通过完整性检查（{result}），已还原为恢复前的状态")
-    return safety
+        return f"完整性检查失败（{result.splitlines()[0]}）"
+    rev = revision_of_file(db_file)
+    if rev != expected.revision:
+        return f"结构版本为 {rev}，而备份是 {expected.revision}"
+    counts = table_counts(db_file)
+    if counts != expected.counts:
+        diffs = [
+            f"{t} 表 {counts.get(t, 0)} 行（备份中 {expected.counts.get(t, 0)} 行）"
+            for t in sorted(set(counts) | set(expected.counts))
+            if counts.get(t, 0) != expected.counts.get(t, 0) or (t in counts) != (t in expected.counts)
+        ]
+        return "行数与备份不一致：" + "；".join(diffs[:5])
+    return None

@@ -123,8 +123,11 @@ def test_backup_then_restore_requires_login_again(
     # ... is undone by restoring it
     fake_prompts.open_file = backup
     qtbot.mouseClick(page.view.restore_button, Qt.MouseButton.LeftButton)
+    assert page.restore_picker is not None  # the list of backups, with 从其他文件… for this one
+    qtbot.mouseClick(page.restore_picker.other_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(page.relogins), timeout=10000)
     assert "恢复" in fake_prompts.confirms[-1]
+    assert "已恢复并校验" in fake_prompts.infos[-1]
     assert "重新登录" in page.relogins[0]
     assert services.users.get(login_as(accounts.manager), "xiaoli").active
 

@@ -8,13 +8,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from cstrainer import paths
+from cstrainer.storage import database
 from cstrainer.storage.database import (
     DatabaseError,
     DatabaseTooNewError,
     integrity_check,
     open_database,
     restore_sqlite,
+    revision_of_file,
     sqlite_backup,
+    table_counts,
 )
 from cstrainer.storage.models import Brand
 
@@ -50,14 +54,15 @@ def test_restore_replaces_content_and_keeps_a_safety_copy(tmp_path: Path) -> Non
         s.scalars(select(Brand)).one().name = "新品牌"
     db.dispose()
     # WHEN the backup is restored
-    safety = restore_sqlite(backup, live)
+    result = restore_sqlite(backup, live)
     # THEN the live file has the old content, passes integrity_check, and the replaced state was kept
     assert integrity_check(live) == "ok"
     db = open_database(f"sqlite:///{live}")
     with db.session() as s:
         assert s.scalars(select(Brand.name)).one() == "旧品牌"
     db.dispose()
-    assert safety is not None
+    safety = result.safety
+    assert safety is not None and result.counts["brands"] == 1
     con = sqlite3.connect(safety)
     assert con.execute("SELECT name FROM brands").fetchone()[0] == "新品牌"
     con.close()
@@ -98,3 +103,81 @@ def test_restore_refuses_a_backup_from_a_newer_version(tmp_path: Path) -> None:
 def test_restore_of_a_missing_file_names_it(tmp_path: Path) -> None:
     with pytest.raises(DatabaseError, match="备份文件不存在"):
         restore_sqlite(tmp_path / "nope.sqlite", tmp_path / "live.sqlite")
+
+
+# --- verification after restore -------------------------------------------------------------------
+
+
+def _corrupt(path: Path) -> None:
+    """Overwrite pages in the middle of a SQLite file (what a bad disk or a careless copy does)."""
+    data = bytearray(path.read_bytes())
+    page = 4096
+    assert len(data) > 4 * page
+    for start in range(2 * page, len(data) - page, 3 * page):
+        data[start + 8 : start + 200] = b"\xa5" * 192
+    path.write_bytes(bytes(data))
+
+
+def _live_and_backup(tmp_path: Path) -> tuple[Path, Path]:
+    live = tmp_path / "live.sqlite"
+    _db_with_brand(live, "旧品牌")
+    backup = sqlite_backup(live, tmp_path / "backup.sqlite")
+    db = open_database(f"sqlite:///{live}")
+    with db.session() as s:
+        s.add(Brand(key="b2", name="新品牌"))
+    db.dispose()
+    return live, backup
+
+
+def test_a_tampered_backup_is_refused_and_nothing_changes(tmp_path: Path) -> None:
+    # GIVEN a live database and a backup whose pages were damaged afterwards
+    live, backup = _live_and_backup(tmp_path)
+    _corrupt(backup)
+    before = table_counts(live)
+    mtime = live.stat().st_mtime_ns
+    # WHEN it is restored THEN it is refused naming the file, and the live database is untouched
+    with pytest.raises(DatabaseError, match=r"backup\.sqlite") as err:
+        restore_sqlite(backup, live)
+    assert "损坏" in str(err.value) or "不是有效的" in str(err.value)
+    assert table_counts(live) == before and live.stat().st_mtime_ns == mtime
+    assert not any("pre-restore" in p.name for p in paths.backup_dir().iterdir())
+
+
+def test_a_restore_whose_rows_do_not_match_is_rolled_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a copy step that loses a row on the way (simulated)
+    live, backup = _live_and_backup(tmp_path)
+    real_copy = database._copy_database
+
+    def lossy_copy(src: Path, dest: Path) -> None:
+        real_copy(src, dest)
+        if Path(src) == backup:
+            con = sqlite3.connect(dest)
+            con.execute("DELETE FROM brands")
+            con.commit()
+            con.close()
+
+    monkeypatch.setattr(database, "_copy_database", lossy_copy)
+    # WHEN restoring THEN the mismatch is named and the database is put back as it was
+    with pytest.raises(DatabaseError, match=r"brands 表 0 行（备份中 1 行）") as err:
+        restore_sqlite(backup, live)
+    assert "已还原为恢复前的状态" in str(err.value)
+    con = sqlite3.connect(live)
+    assert sorted(r[0] for r in con.execute("SELECT name FROM brands")) == ["新品牌", "旧品牌"]
+    con.close()
+    assert integrity_check(live) == "ok"
+
+
+def test_restore_reports_rows_per_table_of_the_backup(tmp_path: Path) -> None:
+    live, backup = _live_and_backup(tmp_path)
+    result = restore_sqlite(backup, live)
+    assert result.counts == table_counts(backup) == table_counts(live)
+    assert result.counts["brands"] == 1 and result.revision == revision_of_file(live)
+
+
+def test_restore_onto_itself_is_refused(tmp_path: Path) -> None:
+    live = tmp_path / "live.sqlite"
+    _db_with_brand(live, "栖香")
+    with pytest.raises(DatabaseError, match="不能用它恢复自己"):
+        restore_sqlite(live, live)

@@ -5,15 +5,19 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
-from cstrainer import paths
+from cstrainer import paths, settings
 from cstrainer.domain.accounts import Permission
 from cstrainer.gui import prompts
 from cstrainer.gui.context import PageContext
+from cstrainer.gui.db_settings_dialog import DbSettingsDialog
+from cstrainer.gui.pages.data_page_restore import RestorePicker
 from cstrainer.gui.pages.data_page_view import DataPageView
 from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.qt import QT_TRANSLATE_NOOP, QCoreApplication, QVBoxLayout, QWidget
 from cstrainer.gui.tasks import Task, run_with_progress
+from cstrainer.services.backup_schedule import AUTO, list_backups
 from cstrainer.services.content import KIND_LABELS, STAT_KEYS, ImportReport
+from cstrainer.services.database_admin import RestoreReport
 
 STAT_LABELS: dict[str, str] = {
     "users": QT_TRANSLATE_NOOP("DataPage", "人员"),
@@ -82,11 +86,16 @@ class DataPage(Page):
         v.export_button.clicked.connect(self.export_pack)
         v.backup_button.clicked.connect(self.backup)
         v.restore_button.clicked.connect(self.restore)
+        v.settings_button.clicked.connect(self.open_settings)
+        self.restore_picker: RestorePicker | None = None
+        self.settings_dialog: DbSettingsDialog | None = None
 
     # --- counts ----------------------------------------------------------------------------------
 
     def page_shown(self) -> None:
         self.reload()
+        if self.ctx.actor.can(Permission.MANAGE_DATABASE):
+            self.show_auto_backup_status()
 
     def reload(self) -> None:
         self.ctx.runner.db(self.ctx.services.content.stats, on_done=self._show_stats, owner=self)
@@ -180,6 +189,19 @@ class DataPage(Page):
 
     # --- backup and restore ----------------------------------------------------------------------
 
+    def show_auto_backup_status(self) -> None:
+        file = self.ctx.services.db.file_path
+        if file is None:
+            self.view.auto_backup_label.setText(self.tr("自动备份只用于本机数据库（SQLite）。"))
+            return
+        self.ctx.runner.pool(
+            auto_backup_status,
+            file,
+            on_done=self.view.auto_backup_label.setText,
+            owner=self,
+            name="backup status",
+        )
+
     def backup(self) -> None:
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
         start = paths.backup_dir() / f"cstrainer-{stamp}.sqlite"
@@ -203,11 +225,20 @@ class DataPage(Page):
         prompts.inform(self, self.tr("备份数据库"), text)
 
     def restore(self) -> None:
-        source = prompts.choose_open_file(
-            self, self.tr("选择要恢复的备份文件"), paths.backup_dir(), _t(SQLITE_FILTER)
+        """Pick a backup from the list (or another file), confirm, restore, verify, log in again."""
+        picker = RestorePicker(
+            self.ctx.runner,
+            self.ctx.services.database,
+            self.ctx.actor,
+            self,
+            current_db=self.ctx.services.db.file_path,
         )
-        if source is None:
-            return
+        picker.chosen.connect(self.restore_from)
+        picker.finished.connect(picker.deleteLater)
+        self.restore_picker = picker
+        picker.open()
+
+    def restore_from(self, source: Path) -> None:
         question = self.tr(
             "用备份 {file} 替换当前数据库中的全部数据？\n\n"
             "当前数据会先自动另存一份。恢复完成后需要重新登录，其他正在使用本数据库的电脑也应重新启动程序。"
@@ -218,16 +249,46 @@ class DataPage(Page):
         self.last_task, _ = run_with_progress(
             self.ctx.runner,
             self,
-            self.tr("正在恢复数据库…"),
+            self.tr("正在恢复并校验数据库…"),
             lambda _task: database.restore(actor, source),
             title=self.tr("恢复数据库"),
             cancellable=False,
             on_done=self._restored,
         )
 
-    def _restored(self, safety: Path | None) -> None:
-        text = self.tr("数据库已从备份恢复。")
-        if safety:
-            text += self.tr("恢复前的数据已另存为 {path}。").format(path=safety)
-        prompts.inform(self, self.tr("恢复数据库"), text + self.tr("\n\n请重新登录。"))
-        self.ctx.request_relogin(self.tr("数据库已从备份恢复，请重新登录。"))
+    def _restored(self, report: RestoreReport) -> None:
+        text = (
+            self.tr("数据库已从备份 {file} 恢复。").format(file=report.backup.name)
+            + "\n\n"
+            + report.verification()
+        )
+        if report.safety:
+            text += "\n\n" + self.tr("恢复前的数据已另存为 {path}。").format(path=report.safety)
+        prompts.inform(self, self.tr("恢复数据库"), text + "\n\n" + self.tr("请重新登录。"))
+        self.ctx.request_relogin(self.tr("数据库已从备份恢复并通过校验，请重新登录。"))
+
+    def open_settings(self) -> None:
+        dialog = DbSettingsDialog(self.ctx.runner, self, current=self.ctx.services.db.url)
+        dialog.finished.connect(dialog.deleteLater)
+        self.settings_dialog = dialog
+        dialog.open()
+
+
+def auto_backup_status(db_file: Path) -> str:
+    """One line about the automatic backups of ``db_file`` (runs on the thread pool)."""
+    try:
+        s = settings.load()
+    except settings.SettingsError as exc:
+        return str(exc)
+    autos = [b for b in list_backups(database=db_file.stem, read_revision=False) if b.kind == AUTO]
+    tr = QCoreApplication.translate
+    if not s.auto_backup:
+        text = tr("DataPage", "自动备份：已关闭（可在“数据库设置”中开启）。")
+    else:
+        text = tr("DataPage", "自动备份：每天一次，保留最近 {n} 份。").format(n=s.backup_keep)
+    if autos:
+        when = autos[0].created.astimezone().strftime("%Y-%m-%d %H:%M")
+        text += tr("DataPage", "最近一次在 {when}，现有 {n} 份。").format(when=when, n=len(autos))
+    else:
+        text += tr("DataPage", "还没有自动备份。")
+    return text
