@@ -98,8 +98,19 @@ def cmd_gui(ctx: Context) -> int:
 
 
 def cmd_db_init(ctx: Context) -> int:
+    from cstrainer.storage.database import peek_revision, resolve_url
+
+    before = peek_revision(resolve_url(ctx.args.db))
     s = ctx.services
-    print(f"数据库已就绪：{s.describe()}（结构版本 {s.db.revision}）")
+    after = s.db.revision
+    if before is None:
+        print(f"已创建数据库结构：{s.describe()}（结构版本 {after}）")
+    elif before == after:
+        print(f"数据库已是最新结构，未作改动：{s.describe()}（结构版本 {after}）")
+    else:
+        print(f"数据库已从结构版本 {before} 升级到 {after}：{s.describe()}")
+        if s.db.backup_path:
+            print(f"升级前的数据库已另存为 {s.db.backup_path}")
     return EXIT_OK
 
 
@@ -123,16 +134,83 @@ def cmd_db_info(ctx: Context) -> int:
 
 
 def cmd_db_backup(ctx: Context) -> int:
+    if ctx.args.auto:
+        if ctx.args.path:
+            raise CliError("--auto 把备份写入备份文件夹，不能同时指定 PATH")
+        if ctx.args.keep is not None and ctx.args.keep < 1:
+            raise CliError("--keep 至少为 1")
+        outcome = ctx.services.database.auto_backup(keep=ctx.args.keep)
+        print(outcome.summary())
+        return EXIT_OK if outcome.ok else EXIT_FAILED
+    if ctx.args.keep is not None:
+        raise CliError("--keep 只用于 --auto（自动备份的保留份数）")
+    if not ctx.args.path:
+        raise CliError("请指定备份到的文件或文件夹 PATH，或用 --auto 做每日自动备份")
     dest = ctx.services.database.backup(ctx.actor(), Path(ctx.args.path))
     print(f"已备份到 {dest}（完整性检查通过）")
     return EXIT_OK
 
 
+def _human_size(n: int) -> str:
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
+def cmd_db_backups(ctx: Context) -> int:
+    from cstrainer import paths
+
+    backups = ctx.services.database.backups(ctx.actor())
+    if ctx.args.json:
+        _print_json(
+            [
+                {
+                    "path": str(b.path),
+                    "time": b.created.isoformat(timespec="seconds"),
+                    "kind": b.kind,
+                    "size": b.size,
+                    "database": b.database,
+                    "revision": b.revision,
+                    "problem": b.problem,
+                }
+                for b in backups
+            ]
+        )
+        return EXIT_OK
+    if not backups:
+        print(f"备份文件夹 {paths.backup_dir()} 中还没有备份")
+        return EXIT_OK
+    print(f"备份文件夹：{paths.backup_dir()}")
+    print(_columns(["时间", "类型", "大小", "结构版本", "文件"]))
+    for b in backups:
+        when = b.created.astimezone().strftime("%Y-%m-%d %H:%M")
+        line = _columns([when, b.kind_label, _human_size(b.size), b.revision or "？", b.path.name])
+        print(line + (f"  （{b.problem}）" if b.problem else ""))
+    return EXIT_OK
+
+
+def _columns(cells: list[str], widths: tuple[int, ...] = (16, 6, 9, 8)) -> str:
+    """Cells padded to terminal columns (a Chinese character takes two)."""
+    import unicodedata
+
+    def width(text: str) -> int:
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    padded = [cell + " " * max(0, w - width(cell)) for cell, w in zip(cells, widths, strict=False)]
+    return "  ".join(padded + cells[len(widths) :])
+
+
 def cmd_db_restore(ctx: Context) -> int:
-    safety = ctx.services.database.restore(ctx.actor(), Path(ctx.args.path))
-    print(f"已从 {ctx.args.path} 恢复数据库（完整性检查通过）。")
-    if safety:
-        print(f"恢复前的数据库已另存为 {safety}")
+    from cstrainer import paths
+
+    source = Path(ctx.args.path)
+    if not source.exists() and source.name == ctx.args.path and (paths.backup_dir() / source).is_file():
+        source = paths.backup_dir() / source  # a name from `cstrainer db backups`
+    report = ctx.services.database.restore(ctx.actor(), source)
+    print(f"已从 {source} 恢复数据库。")
+    print(report.verification())
+    if report.safety:
+        print(f"恢复前的数据库已另存为 {report.safety}")
     return EXIT_OK
 
 
@@ -1231,11 +1309,76 @@ def cmd_demo_data(ctx: Context) -> int:
     return EXIT_OK
 
 
+# --- audit log ---------------------------------------------------------------------------------
+
+
+def _audit_day(value: str | None, option: str, *, end: bool = False) -> Any:
+    """A local calendar day as an aware datetime: its start, or with ``end`` the next day's start."""
+    from datetime import date, datetime, timedelta
+
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError as exc:
+        raise CliError(f"{option} 需为 YYYY-MM-DD 格式的日期，收到“{value}”") from exc
+    if end:
+        day += timedelta(days=1)
+    return datetime(day.year, day.month, day.day).astimezone()
+
+
+def _audit_query(a: argparse.Namespace, limit: int = 200, offset: int = 0) -> Any:
+    from cstrainer.services.audit import AuditQuery
+
+    since = _audit_day(a.since, "--since")
+    until = _audit_day(a.until, "--until", end=True)
+    if since is not None and until is not None and until <= since:
+        raise CliError(f"--until（{a.until}）早于 --since（{a.since}）")
+    return AuditQuery(
+        since=since, until=until, actor_login=a.who, action=a.action, text=a.text, limit=limit, offset=offset
+    )
+
+
+def cmd_audit_list(ctx: Context) -> int:
+    a = ctx.args
+    page = ctx.services.audit.query(ctx.actor(), _audit_query(a, a.limit, a.offset))
+    if a.json:
+        _print_json(
+            {"total": page.total, "offset": page.offset, "entries": [r.to_json() for r in page.records]}
+        )
+        return EXIT_OK
+    if not page.records:
+        print("没有符合条件的操作记录")
+        return EXIT_OK
+    for r in page.records:
+        target = f"{r.entity}:{r.entity_key}" if r.entity_key else r.entity
+        print(
+            f"{r.at.astimezone():%Y-%m-%d %H:%M:%S}  {r.actor_login:<12} {r.action_label}（{r.action}）  {target}"
+        )
+        if r.detail:
+            print(f"    {r.detail_text}")
+    shown = page.offset + len(page.records)
+    more = f"；用 --offset {shown} 查看后面的记录" if shown < page.total else ""
+    print(f"共 {page.total} 条，显示第 {page.offset + 1}-{shown} 条{more}")
+    return EXIT_OK
+
+
+def cmd_audit_export(ctx: Context) -> int:
+    a = ctx.args
+    out = Path(a.out)
+    if out.suffix.lower() != ".csv":
+        raise CliError(f"--out 需为 .csv 文件：{out}")
+    n = ctx.services.audit.export_csv(ctx.actor(), out, _audit_query(a))
+    print(f"已导出 {n} 条操作记录到 {out}")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="cstrainer",
         description="客服训练营：电商客服培训（考试、对话模拟、话术库、产品手册）。",
-        epilog="数据库：--db URL 或环境变量 CSTRAINER_DB_URL；默认是用户数据目录中的 SQLite 文件。",
+        epilog="数据库：--db URL，或环境变量 CSTRAINER_DB_URL，或设置文件（图形界面的“数据库设置”）；"
+        "都没有时是用户数据目录中的 SQLite 文件。",
     )
     p.add_argument("--version", action="version", version=f"cstrainer {__version__}")
     p.add_argument(
@@ -1263,9 +1406,25 @@ def build_parser() -> argparse.ArgumentParser:
     add(dbs, "init", cmd_db_init, "创建数据库或升级到最新结构")
     sp = add(dbs, "info", cmd_db_info, "显示数据库位置、结构版本和内容数量")
     sp.add_argument("--json", action="store_true")
-    sp = add(dbs, "backup", cmd_db_backup, "在线备份 SQLite 数据库到 PATH（文件或文件夹）")
-    sp.add_argument("path", metavar="PATH")
-    sp = add(dbs, "restore", cmd_db_restore, "用备份文件 PATH 恢复数据库（先校验，原库另存）")
+    sp = add(
+        dbs,
+        "backup",
+        cmd_db_backup,
+        "在线备份 SQLite 数据库到 PATH（文件或文件夹）；--auto：距上次自动备份满 24 小时才备份（供计划任务使用）",
+    )
+    sp.add_argument("path", metavar="PATH", nargs="?")
+    sp.add_argument("--auto", action="store_true", help="自动备份：写入备份文件夹、校验，并只保留最近 N 份")
+    sp.add_argument(
+        "--keep", type=int, metavar="N", help="自动备份保留份数（默认取设置文件中的 backup_keep，即 7）"
+    )
+    sp = add(dbs, "backups", cmd_db_backups, "列出备份文件夹中的备份（时间、类型、大小、结构版本）")
+    sp.add_argument("--json", action="store_true")
+    sp = add(
+        dbs,
+        "restore",
+        cmd_db_restore,
+        "用备份 PATH（文件，或 db backups 列出的文件名）恢复数据库：先校验，原库另存，恢复后逐表核对行数",
+    )
     sp.add_argument("path", metavar="PATH")
 
     user = sub.add_parser(
@@ -1507,6 +1666,30 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sp.add_argument("--date", metavar="D", help="报表所在的日期 YYYY-MM-DD（默认今天，本地时间）")
         sp.add_argument("--out", required=True, metavar="FILE", help="输出文件：.xlsx 或 .pdf")
+    au_parser = sub.add_parser(
+        "audit",
+        help="操作日志：查看、导出 CSV（仅主管）",
+        description="操作日志：内容修改、发布、晋级、改分、账号和数据库操作的记录（仅主管可看）",
+    )
+    au = au_parser.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    for name, func, text in (
+        ("list", cmd_audit_list, "按条件列出操作记录（最新的在前）"),
+        ("export", cmd_audit_export, "把符合条件的全部操作记录导出为 CSV（Excel/WPS 可直接打开）"),
+    ):
+        sp = add(au, name, func, text)
+        sp.add_argument("--since", metavar="DATE", help="从这一天起（YYYY-MM-DD，本地时间，含当天）")
+        sp.add_argument("--until", metavar="DATE", help="到这一天止（YYYY-MM-DD，本地时间，含当天）")
+        sp.add_argument("--who", metavar="LOGIN", help="只看此登录名的操作")
+        sp.add_argument(
+            "--action", metavar="PREFIX", help="只看此开头的操作代码，如 phrase、user.、exam.review"
+        )
+        sp.add_argument("--text", metavar="TEXT", help="对象编号中含有此文字（如题目编号、登录名、版本号）")
+        if name == "list":
+            sp.add_argument("--limit", type=int, default=50, metavar="N", help="最多显示几条（默认 50）")
+            sp.add_argument("--offset", type=int, default=0, metavar="N", help="跳过前 N 条（翻页用）")
+            sp.add_argument("--json", action="store_true")
+        else:
+            sp.add_argument("--out", required=True, metavar="FILE.csv", help="输出的 CSV 文件")
     sp = add(
         sub, "demo-data", cmd_demo_data, "向数据库写入演示用的练习历史（考试、对话练习、话术练习、晋级）"
     )

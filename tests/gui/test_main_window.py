@@ -50,6 +50,7 @@ def test_a_manager_sees_admin_and_account(
         "任务分配",
         "报表",
         "管理",
+        "审计日志",
         "我的账号",
     ]
     assert window.current_key() == "tasks"  # the first page in the navigation (我的任务) opens first

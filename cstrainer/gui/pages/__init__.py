@@ -26,6 +26,7 @@ BUILTIN_PAGE_MODULES: tuple[str, ...] = (
     "cstrainer.gui.pages.exam_admin_page",
     "cstrainer.gui.pages.scenario_editor_page",
     "cstrainer.gui.pages.admin_page",
+    "cstrainer.gui.pages.audit_page",
     "cstrainer.gui.pages.account_page",
 )
 
