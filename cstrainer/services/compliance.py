@@ -116,21 +116,28 @@ class ComplianceService:
 
     # --- the scanner everybody lints with ---------------------------------------------------------
 
-    def scanner(self) -> BannedWordScanner:
-        """A scanner over the database's rules (the shipped file while the table is still empty)."""
+    def scanner(self, session: Session | None = None) -> BannedWordScanner:
+        """A scanner over the database's rules (the shipped file while the table is still empty).
+
+        A caller inside a transaction passes its ``session``: the refresh check then reads through
+        it instead of taking a second pooled connection (threads that each held one connection and
+        waited for another starved the pool under load)."""
         with self._lock:
             now = time.monotonic()
             if self._scanner is not None and now - self._checked_at < self.refresh_seconds:
                 return self._scanner
             self._checked_at = now
-            stamp = self._stamp_now()
+            stamp = self._stamp_now(session)
             if self._scanner is not None and stamp == self._stamp:
                 return self._scanner
             if stamp[0] == 0:
                 scanner = default_scanner()
             else:
-                with self._db.session() as s:
-                    rules = [r.to_rule() for r in _records(s)]
+                if session is not None:
+                    rules = [r.to_rule() for r in _records(session)]
+                else:
+                    with self._db.session() as s:
+                        rules = [r.to_rule() for r in _records(s)]
                 try:
                     scanner = BannedWordScanner(rules)
                 except ValueError:  # a rule that no longer compiles (edited by hand in the DB)
@@ -149,18 +156,17 @@ class ComplianceService:
         """Every hit of the current rules in ``text`` (the 试一试 box of the editor)."""
         return self.scanner().scan(text)
 
-    def _stamp_now(self) -> tuple[Any, ...]:
+    def _stamp_now(self, session: Session | None = None) -> tuple[Any, ...]:
+        query = select(
+            func.count(ComplianceRule.id),
+            func.coalesce(func.sum(ComplianceRule.id), 0),
+            func.max(ComplianceRule.updated_at),
+            func.coalesce(func.sum(ComplianceRule.version), 0),
+        )
+        if session is not None:
+            return tuple(session.execute(query).one())
         with self._db.session() as s:
-            return tuple(
-                s.execute(
-                    select(
-                        func.count(ComplianceRule.id),
-                        func.coalesce(func.sum(ComplianceRule.id), 0),
-                        func.max(ComplianceRule.updated_at),
-                        func.coalesce(func.sum(ComplianceRule.version), 0),
-                    )
-                ).one()
-            )
+            return tuple(s.execute(query).one())
 
     # --- reading ------------------------------------------------------------------------------------
 

@@ -454,10 +454,20 @@ class ExamService:
                 s.add(row)
                 audit.record(s, actor, "exam.create", "exam", data["key"])
             elif row.data != body:
+                changed = audit.changed_fields(row.data, body)
                 row.data, row.title, row.purpose = body, data["title"], data.get("purpose", "")
                 row.version += 1
                 row.updated_by = actor.login
-                audit.record(s, actor, "exam.edit", "exam", data["key"], version=row.version)
+                audit.record(
+                    s,
+                    actor,
+                    "exam.edit",
+                    "exam",
+                    data["key"],
+                    from_version=row.version - 1,
+                    version=row.version,
+                    changed=changed,
+                )
         return data
 
     # --- taking an exam ---------------------------------------------------------------------------
@@ -527,9 +537,12 @@ class ExamService:
                     )
                 ).all()
             )
+            # Freeze in question order: concurrent starts then wait for each other's new version
+            # rows in the same order instead of deadlocking (papers are shuffled).
+            for qid, version in sorted({(ids[i.question_key], i.version) for i in paper.items}):
+                self._freeze_version(s, qid, version)
             for item in paper.items:
                 qid = ids[item.question_key]
-                self._freeze_version(s, qid, item.version)
                 s.add(
                     AttemptItem(
                         attempt_id=attempt.id,
@@ -576,14 +589,24 @@ class ExamService:
             if attempt.status == IN_PROGRESS:
                 self._item(s, attempt, position).flagged = flagged
 
-    def heartbeat(self, actor: Actor, attempt_id: int, *, now: datetime | None = None) -> SaveAck:
-        """Called every few seconds while the exam is open: charges time, submits at time-out."""
+    def heartbeat(
+        self, actor: Actor, attempt_id: int, *, now: datetime | None = None, offline_seconds: float = 0.0
+    ) -> SaveAck:
+        """Called every few seconds while the exam is open: charges time, submits at time-out.
+
+        ``offline_seconds``: time the app had the paper open but could not reach the database,
+        beyond what the gap policy charged for that outage (the app reports it after the answers
+        typed meanwhile were stored); charged as well, at most the policy's grace.
+        """
         now = now or utcnow()
         with self._db.session() as s:
             attempt = self._own_attempt(s, actor, attempt_id)
             if attempt.status != IN_PROGRESS:
                 return SaveAck(attempt.id, attempt.status, 0.0, attempt.focus_losses)
             self._charge(attempt, now)
+            if offline_seconds > 0:
+                extra = min(float(offline_seconds), attempt_clock.DEFAULT_GRACE_SECONDS)
+                attempt.used_seconds = (attempt.used_seconds or 0.0) + extra
             if self._over(attempt, now):
                 self._submit(s, actor, attempt, now, "closed" if self._closed(attempt, now) else "timeout")
                 return SaveAck(attempt.id, attempt.status, 0.0, attempt.focus_losses, submitted=True)
@@ -835,7 +858,7 @@ class ExamService:
             if row is None:
                 raise NotFound(f"没有编号为 {question_key} 的题目")
             q = question_from_row(row)
-            g = _grade(q, _clean_response(response), 1.0, self._compliance.scanner())
+            g = _grade(q, _clean_response(response), 1.0, self._compliance.scanner(s))
             s.add(
                 PracticeAnswer(
                     user_id=actor.user_id,
@@ -926,8 +949,21 @@ class ExamService:
         if exists is None:
             row = s.get(QuestionRow, question_id)
             assert row is not None
-            s.add(QuestionVersion(question_id=question_id, version=version, data=dict(row.data)))
-            s.flush()
+            if s.get_bind().dialect.name == "postgresql":
+                # Two people starting an exam at the same moment may both freeze this version: the
+                # second insert is skipped instead of failing the second person's start.
+                from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+                s.execute(
+                    pg_insert(QuestionVersion)
+                    .values(
+                        question_id=question_id, version=version, data=dict(row.data), created_at=utcnow()
+                    )
+                    .on_conflict_do_nothing(index_elements=["question_id", "version"])
+                )
+            else:  # SQLite: the attempt's earlier writes already hold the database's write lock
+                s.add(QuestionVersion(question_id=question_id, version=version, data=dict(row.data)))
+                s.flush()
 
     @staticmethod
     def _question(s: Session, question_id: int, version: int) -> Question:
@@ -1016,7 +1052,7 @@ class ExamService:
         attempt.auto_submitted = reason != "manual"
         for item in s.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)).all():
             q = self._question(s, item.question_id, item.question_version)
-            g = _grade(q, item.response, item.points, self._compliance.scanner())
+            g = _grade(q, item.response, item.points, self._compliance.scanner(s))
             item.auto_score = g.score
             item.score = g.score
             item.correct = g.correct

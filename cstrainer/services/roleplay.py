@@ -38,13 +38,22 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cstrainer.domain.accounts import Permission, Role
 from cstrainer.services import audit, stats_rollup
 from cstrainer.services.actor import Actor
 from cstrainer.services.compliance import ComplianceService
-from cstrainer.services.errors import InvalidInput, NotFound, PermissionDenied, ValidationFailed
+from cstrainer.services.conflicts import fields_of, lock_for_edit, who
+from cstrainer.services.errors import (
+    EditConflict,
+    EditSide,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from cstrainer.storage.database import Database
 from cstrainer.storage.models import (
     DIMENSION_COLUMNS,
@@ -78,12 +87,26 @@ RUSH_MIN, RUSH_MAX = 3, 5
 STAGES = ("售前", "售中", "售后")
 
 
-class VersionConflict(InvalidInput):
-    """Someone else saved the scenario since it was opened (optimistic locking)."""
+# Someone else saved the scenario since it was opened (optimistic locking): the older name of
+# :class:`cstrainer.services.errors.EditConflict` (``stored_version`` is still there).
+VersionConflict = EditConflict
 
-    def __init__(self, message: str, stored_version: int | None) -> None:
-        super().__init__(message, field="version")
-        self.stored_version = stored_version
+
+def _scenario_conflict(s: Session, row: Scenario, mine: EditSide) -> EditConflict:
+    """The refusal of a save (``mine``) against the stored scenario ``row``."""
+    stored = ScenarioRecord(
+        scenario_from_data(row.key, row.data), row.version, row.updated_at, row.updated_by
+    )
+    return VersionConflict(
+        "scenario",
+        row.key,
+        title=row.title,
+        mine=mine,
+        theirs=EditSide(
+            row.version, fields_of({"key": row.key, **row.data}), who(s, row.updated_by), row.updated_at
+        ),
+        latest=stored,
+    )
 
 
 # --- what the service hands out ----------------------------------------------------------------
@@ -513,40 +536,47 @@ class RolePlayService:
         key = str(d["key"])
         body = {k: v for k, v in d.items() if k != "key"}
         with self._db.session() as s:
-            row = s.scalar(select(Scenario).where(Scenario.key == key))
+            # Locked until commit, so two saves of the same version cannot both pass the check.
+            row = lock_for_edit(s, Scenario, Scenario.key == key)
             columns = ContentService._columns(s, "scenarios", d)
+            mine = EditSide(expected_version, fields_of(d))
             if row is None:
                 if expected_version is not None:
-                    raise VersionConflict(
-                        f"场景“{scenario.title}”（{key}）已被删除或改了编号，无法按原版本保存；"
-                        "请另存为新场景。",
-                        None,
-                    )
+                    raise VersionConflict("scenario", key, title=scenario.title, mine=mine, theirs=None)
                 row = Scenario(key=key, data=body, version=1, updated_by=actor.login, **columns)
                 s.add(row)
+                try:
+                    s.flush()
+                except IntegrityError:  # PostgreSQL: a colleague created the same key just now
+                    with self._db.session() as s2:
+                        theirs = s2.scalar(select(Scenario).where(Scenario.key == key))
+                        if theirs is None:
+                            raise
+                        raise _scenario_conflict(s2, theirs, mine) from None
                 audit.record(s, actor, "scenario.create", "scenario", key)
             else:
-                if expected_version is None:
-                    raise VersionConflict(
-                        f"已有编号为 {key} 的场景“{row.title}”（第 {row.version} 版）；"
-                        "请换一个编号，或打开该场景后修改。",
-                        row.version,
-                    )
-                if row.version != expected_version:
-                    raise VersionConflict(
-                        f"场景“{row.title}”已被 {row.updated_by or '他人'} 于 "
-                        f"{row.updated_at.astimezone():%Y-%m-%d %H:%M} 保存为第 {row.version} 版，"
-                        f"你打开的是第 {expected_version} 版。请重新打开后再修改，以免覆盖对方的修改。",
-                        row.version,
-                    )
+                if expected_version is None or row.version != expected_version:
+                    raise _scenario_conflict(s, row, mine)
                 if row.data != body or any(getattr(row, c) != v for c, v in columns.items()):
+                    changed = audit.changed_fields(
+                        {**row.data, **{c: getattr(row, c) for c in columns}}, {**body, **columns}
+                    )
                     for c, v in columns.items():
                         setattr(row, c, v)
                     row.data = body
                     row.version += 1
                     row.updated_by = actor.login
                     row.updated_at = utcnow()
-                    audit.record(s, actor, "scenario.edit", "scenario", key, version=row.version)
+                    audit.record(
+                        s,
+                        actor,
+                        "scenario.edit",
+                        "scenario",
+                        key,
+                        from_version=row.version - 1,
+                        version=row.version,
+                        changed=changed,
+                    )
             s.flush()
             return ScenarioRecord(
                 scenario_from_data(row.key, row.data), row.version, row.updated_at, row.updated_by
@@ -611,7 +641,7 @@ class RolePlayService:
                 if row is None:
                     raise NotFound(f"没有编号为 {key} 的对话场景")
                 scenario = scenario_from_data(row.key, row.data)
-            engine = self._new_engine(scenario, seed)
+            engine = self._new_engine(scenario, seed, s)
             engine.opening()
             sess = RolePlaySession(
                 user_id=actor.user_id,
@@ -1045,10 +1075,10 @@ class RolePlayService:
 
     # --- internals --------------------------------------------------------------------------------
 
-    def _new_engine(self, scenario: ScenarioDef, seed: int) -> RolePlay:
+    def _new_engine(self, scenario: ScenarioDef, seed: int, s: Session | None = None) -> RolePlay:
         from cstrainer.domain.roleplay import RolePlay
 
-        return RolePlay(scenario, seed, rules=self._compliance.scanner())
+        return RolePlay(scenario, seed, rules=self._compliance.scanner(s))
 
     def _keep(self, session_id: int, engine: RolePlay, count: int) -> None:
         with self._lock:
@@ -1080,7 +1110,7 @@ class RolePlayService:
 
     def _replay(self, s: Session, sess: RolePlaySession, scenario: ScenarioDef) -> RolePlay:
         """A fresh engine fed the stored agent replies (and a stored give-up), in order."""
-        engine = self._new_engine(scenario, sess.seed)
+        engine = self._new_engine(scenario, sess.seed, s)
         engine.opening()
         messages = self._messages(s, sess.id)
         for m in messages:
@@ -1160,7 +1190,7 @@ class RolePlayService:
         from cstrainer.domain.roleplay_scoring import score_session
 
         transcript = [_entry(m) for m in self._messages(s, sess.id)]
-        card = score_session(scenario, transcript, outcome=sess.outcome, rules=self._compliance.scanner())
+        card = score_session(scenario, transcript, outcome=sess.outcome, rules=self._compliance.scanner(s))
         sess.score = int(card.score)
         sess.success = bool(card.success)
         sess.dimensions = _int_dims(card.dimensions)
@@ -1181,7 +1211,7 @@ class RolePlayService:
         data = sess.graded_snapshot or sess.scenario_snapshot
         scenario = scenario_from_data(sess.scenario_key, data)
         transcript = [_entry(m) for m in self._messages(s, sess.id)]
-        return score_session(scenario, transcript, outcome=sess.outcome, rules=self._compliance.scanner())
+        return score_session(scenario, transcript, outcome=sess.outcome, rules=self._compliance.scanner(s))
 
     @staticmethod
     def _scenario_row(s: Session, key: str) -> Scenario:
