@@ -22,6 +22,7 @@ from types import TracebackType
 
 from cstrainer.gui.qt import QApplication, QCoreApplication, QMessageBox, QObject, Qt, QWidget, Signal
 from cstrainer.services.errors import ServiceError, ValidationFailed
+from cstrainer.services.offline_journal import is_connection_error
 from cstrainer.storage.database import DatabaseError
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,15 @@ def build_error_box(parent: QWidget | None, exc: BaseException, details: str | N
         box.setIcon(QMessageBox.Icon.Warning)
         box.setWindowTitle(QCoreApplication.translate("errors", "无法完成"))
         box.setText(str(exc))
+    elif is_connection_error(exc):  # not a bug: the team database cannot be reached
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(QCoreApplication.translate("errors", "无法连接数据库"))
+        box.setText(
+            QCoreApplication.translate(
+                "errors", "连不上团队数据库，刚才的操作没有完成。请检查网络，恢复连接后再试一次。"
+            )
+        )
+        box.setDetailedText(str(exc))
     else:
         box.setIcon(QMessageBox.Icon.Critical)
         box.setWindowTitle(QCoreApplication.translate("errors", "程序出错"))

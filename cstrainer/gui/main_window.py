@@ -8,6 +8,13 @@ After login (``startup_notices``, on in the app, off by default so tests opt in)
 on the database thread and never delaying start-up, whether the phrase library has news: an agent
 or trainee sees "本次更新" (what changed since the release they last looked at, with its quiz); a
 trainer sees the biweekly release reminder in the status bar.
+
+Team database unreachable: when a background job fails for want of a connection (the task
+runner's ``connection_lost``), a banner above the page says so and a cheap query is retried every
+:data:`PROBE_MS` (or at once with 立即重试); the banner goes when any database job succeeds again.
+At login, and again when the connection comes back, what this person typed while the database was
+unreachable and is still in the offline journal (:mod:`cstrainer.services.offline_journal`) is
+sent first (entries an open exam or chat sends itself are left to it).
 """
 
 from __future__ import annotations
@@ -23,15 +30,17 @@ from cstrainer.gui.context import PageContext
 from cstrainer.gui.main_window_view import MainWindowView
 from cstrainer.gui.pages import load_builtin_pages
 from cstrainer.gui.pages.registry import REGISTRY, Page, PageRegistry, PageSpec
-from cstrainer.gui.qt import QCloseEvent, QListWidgetItem, QMainWindow, Qt, QWidget, Signal
+from cstrainer.gui.qt import QCloseEvent, QListWidgetItem, QMainWindow, Qt, QTimer, QWidget, Signal
 from cstrainer.gui.tasks import TaskRunner
 from cstrainer.services import Services
 from cstrainer.services.actor import Actor
+from cstrainer.services.offline_journal import ReplayReport, journal_for, ping_database, replay_pending
 from cstrainer.services.phrases import SeenChanges
 
 log = logging.getLogger(__name__)
 
 STATUS_TIMEOUT_MS = 6000
+PROBE_MS = 10_000  # while the database is unreachable: try it this often
 
 
 class MainWindow(QMainWindow):
@@ -77,6 +86,16 @@ class MainWindow(QMainWindow):
             self.tr("{name}（{role}）").format(name=actor.display_name, role=actor.role.label)
         )
         self.view.database_label.setText(self.tr("数据库：{db}").format(db=services.describe()))
+
+        self._probe_timer = QTimer(self)
+        self._probe_timer.setInterval(PROBE_MS)
+        self._probe_timer.timeout.connect(self.probe_connection)
+        self.view.connection_retry_button.clicked.connect(self.probe_connection)
+        runner.connection_lost.connect(self._connection_lost)
+        runner.connection_restored.connect(self._connection_restored)
+        if runner.connection_down:
+            self._connection_lost("")
+        self.replay_offline_journal()  # queued before any page's first job
 
         self.view.nav.currentRowChanged.connect(self._navigate)
         self.view.switch_user_action.triggered.connect(lambda: self.request_relogin(""))
@@ -196,6 +215,70 @@ class MainWindow(QMainWindow):
         # news are a courtesy: a failure here must not greet the person with an error dialog
         log.warning("checking the phrase library for news failed: %s", exc)
 
+    # --- the team database unreachable ------------------------------------------------------------
+
+    def _connection_lost(self, _message: str) -> None:
+        if self._ending:
+            return
+        self.view.connection_label.setText(
+            self.tr(
+                "与团队数据库的连接已断开，正在重试… 考试作答和对话回复会先保存在本机，恢复连接后自动上传；"
+                "其他操作请在恢复连接后再做一次。"
+            )
+        )
+        self.view.connection_bar.setVisible(True)
+        self._probe_timer.start()
+
+    def _connection_restored(self) -> None:
+        self._probe_timer.stop()
+        if self.view.connection_bar.isVisible():
+            self.view.connection_bar.setVisible(False)
+            self.show_status(self.tr("已重新连接团队数据库。"))
+        if not self._ending:
+            self.replay_offline_journal()  # what no open exam or chat sends itself
+
+    def probe_connection(self) -> None:
+        """One trivial query; its success (or any other job's) hides the banner."""
+        runner = self.ctx.runner
+        if runner.closed or self._ending:
+            return
+        self.view.connection_label.setText(self.tr("与团队数据库的连接已断开，正在重试…"))
+        runner.db(
+            ping_database,
+            self.ctx.services,
+            on_error=lambda exc: self._connection_lost(str(exc)),
+            owner=self,
+            name="main.ping",
+        )
+
+    def replay_offline_journal(self) -> None:
+        """Send what this person typed while the database was unreachable (if anything waits)."""
+        journal = journal_for(self.ctx.services, self.ctx.actor)
+        if journal is None or not len(journal):
+            return
+        self.ctx.runner.db(
+            replay_pending,
+            self.ctx.services,
+            self.ctx.actor,
+            journal,
+            raise_offline=True,  # an outage at login shows the banner; the entries wait
+            on_done=self._offline_replayed,
+            on_error=lambda exc: log.warning("replaying the offline journal failed: %s", exc),
+            owner=self,
+            name="main.replay_offline",
+        )
+
+    def _offline_replayed(self, report: ReplayReport) -> None:
+        if report.sent:
+            self.show_status(self.tr("已上传上次断线时保存在本机的 {n} 条作答或回复。").format(n=report.sent))
+        if report.rejected:
+            prompts.inform(
+                self,
+                self.tr("离线保存的内容"),
+                self.tr("以下内容是断线时保存在本机的，但已无法上传（副本留在本机的 rejected.jsonl 中）：\n")
+                + "\n".join(report.rejected),
+            )
+
     # --- session ---------------------------------------------------------------------------------
 
     def show_status(self, text: str) -> None:
@@ -215,6 +298,10 @@ class MainWindow(QMainWindow):
         if self.news_dialog is not None:
             self.news_dialog.close()
             self.news_dialog = None
+        self._probe_timer.stop()
+        journal = journal_for(self.ctx.services, self.ctx.actor)
+        if journal is not None:
+            journal.remove_if_empty()
         self._ending = True
         return True
 

@@ -6,11 +6,13 @@ from cstrainer.gui.qt import (
     QAction,
     QCoreApplication,
     QFont,
+    QFrame,
     QHBoxLayout,
     QKeySequence,
     QLabel,
     QListWidget,
     QMainWindow,
+    QPushButton,
     QSize,
     QStackedWidget,
     QVBoxLayout,
@@ -54,6 +56,22 @@ class MainWindowView:
         title_font.setBold(True)
         self.title_label.setFont(title_font)
         right_layout.addWidget(self.title_label)
+        # "the team database cannot be reached" (hidden until a job fails for want of a connection)
+        self.connection_bar = QFrame()
+        self.connection_bar.setObjectName("connectionBar")
+        self.connection_bar.setStyleSheet(
+            "QFrame#connectionBar { background: #fff3cd; border: 1px solid #f0c36d; border-radius: 4px; }"
+            " QFrame#connectionBar QLabel { color: #8a4b00; background: transparent; border: none; }"
+        )
+        bar_layout = QHBoxLayout(self.connection_bar)
+        bar_layout.setContentsMargins(10, 4, 6, 4)
+        self.connection_label = QLabel()
+        self.connection_label.setWordWrap(True)
+        bar_layout.addWidget(self.connection_label, 1)
+        self.connection_retry_button = QPushButton(QCoreApplication.translate("MainWindow", "立即重试"))
+        bar_layout.addWidget(self.connection_retry_button)
+        self.connection_bar.setVisible(False)
+        right_layout.addWidget(self.connection_bar)
         self.stack = QStackedWidget()
         right_layout.addWidget(self.stack, 1)
         outer.addWidget(right, 1)

@@ -21,6 +21,13 @@ dialog bound to a job always closes (see :func:`run_with_progress`).
 
 ``owner`` (a QObject, usually the widget that asked) drops the callbacks when that object has
 been deleted by the time the job ends: a dialog closed mid-request does not get called back.
+
+Connection state: when a job fails because the database cannot be reached
+(:func:`cstrainer.services.offline_journal.is_connection_error`), the runner emits
+``connection_lost(message)`` once, and ``connection_restored()`` when a database-lane job succeeds
+again; the main window shows one banner in between. Such a failure of a job without ``on_error``
+is logged, not shown in an error dialog (the banner says it; one dialog per failed job would bury
+the screen while the server is down).
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from cstrainer.gui.qt import (
     Signal,
     is_valid_qobject,
 )
+from cstrainer.services.offline_journal import is_connection_error
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +133,9 @@ _STOP = object()
 class TaskRunner(QObject):
     """One database worker thread plus a thread pool; results delivered on the UI thread."""
 
+    connection_lost = Signal(str)  # the error's text; once per outage
+    connection_restored = Signal()
+
     def __init__(self, parent: QObject | None = None, *, pool_threads: int | None = None) -> None:
         super().__init__(parent)
         self._relay = _Relay(self)
@@ -142,6 +153,7 @@ class TaskRunner(QObject):
             self._pool.setMaxThreadCount(pool_threads)
         self._closed = False
         self._db_busy = threading.Event()
+        self.connection_down = False  # the last database job failed for want of a connection
 
     # --- submitting ------------------------------------------------------------------------------
 
@@ -282,20 +294,33 @@ class TaskRunner(QObject):
             self._on_cancelled(task_id)
 
     def _on_finished(self, task_id: int, result: Any) -> None:
+        known = self._pending.get(task_id)
+        if self.connection_down and known is not None and known.task.lane == "db":
+            self.connection_down = False
+            log.info("the database can be reached again")
+            self.connection_restored.emit()
         pending = self._take(task_id)
         if pending and pending.on_done:
             pending.on_done(result)
 
     def _on_failed(self, task_id: int, exc: BaseException, details: str) -> None:
         pending = self._take(task_id)
+        offline = is_connection_error(exc)
         if errors.is_expected(exc):
             log.info("job %s refused: %s", task_id, exc)
+        elif offline:
+            log.warning("job %s: the database cannot be reached: %s", task_id, exc)
         else:
             log.error("job %s failed:\n%s", task_id, details)
+        if offline and not self.connection_down:
+            self.connection_down = True
+            self.connection_lost.emit(str(exc))
         if pending is None:
             return
         if pending.on_error:
             pending.on_error(exc)
+        elif offline:
+            pass  # the main window's banner says it (see the module docstring)
         else:
             parent = pending.owner if isinstance(pending.owner, QWidget) else None
             errors.show_error(parent.window() if parent else None, exc, details)

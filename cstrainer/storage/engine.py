@@ -19,6 +19,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
+#: libpq settings for PostgreSQL connections: give up connecting after 10 s; notice a vanished
+#: server on an idle connection after ~1 min (keepalives) and on a busy one after 30 s.
+PG_CONNECT_DEFAULTS: dict[str, Any] = {
+    "connect_timeout": 10,
+    "keepalives": 1,
+    "keepalives_idle": 30,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 30_000,
+}
+
 
 def normalise_url(url: str | URL) -> URL:
     """Accept ``postgresql://`` and ``postgres://`` and use the psycopg 3 driver for them."""
@@ -63,6 +74,10 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
             kwargs["poolclass"] = StaticPool
     else:
         kwargs["pool_pre_ping"] = True
+        # An unreachable server must fail within seconds, not after the operating system's TCP
+        # timeout (minutes), so that the app can say so and keep answers locally. Settings given
+        # in the URL win.
+        kwargs["connect_args"] = {k: v for k, v in PG_CONNECT_DEFAULTS.items() if k not in u.query}
     engine = create_engine(u, **kwargs)
     if u.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_on_connect)

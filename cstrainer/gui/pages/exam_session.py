@@ -12,6 +12,22 @@ remaining time in every :class:`~cstrainer.services.exams.SaveAck` (saves, the h
 session hands in by itself; when the service says the attempt was submitted (time out, focus cap,
 the exam closed), the session shows why and moves to the result.
 
+The server unreachable. Before an answer is sent it is written to the offline journal on this PC
+(:mod:`cstrainer.services.offline_journal`, fsync'd); the service's confirmation removes it. When
+a call fails because the database cannot be reached, a banner says so (which retry, how long until
+it, how many answers wait on this PC) with 立即重试; the retries back off (:data:`RETRY_MS`).
+Closing the app or a crash while offline loses nothing: the journal is replayed at the next login
+and when the exam is reopened. Handing in needs the server: 交卷 while offline is refused with a
+message and works again once connected.
+
+Time while offline. The window's clock keeps running (the paper is on screen). If it runs out
+while offline, the paper becomes read-only and the session hands in by itself once connected,
+after the answers typed in time are stored. The service would count an outage like a closed app
+(mostly forgiven, see :mod:`cstrainer.domain.attempt_clock`); to keep the clock honest the session
+reports the forgiven part of the outage with its next heartbeat (``offline_seconds``), *after*
+the answers typed meanwhile were stored. The exam's closing time stays a hard deadline: answers
+that reach the service after it are refused (and kept in ``rejected.jsonl``).
+
 Focus: when the application stops being the active one (``applicationStateChanged``), or the exam
 window is deactivated and no window of ours took over, the session reports ``focus_lost`` once
 per absence. The person's own dialogs (交卷 confirmation) do not count.
@@ -26,6 +42,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from cstrainer.domain import attempt_clock
 from cstrainer.domain.attempt_clock import HEARTBEAT_SECONDS
 from cstrainer.gui import errors, prompts
 from cstrainer.gui.context import PageContext
@@ -44,6 +61,13 @@ from cstrainer.gui.qt import (
 from cstrainer.gui.widgets import QuestionWidget, is_answered
 from cstrainer.services.errors import ServiceError
 from cstrainer.services.exams import IN_PROGRESS, SUBMIT_REASONS, AttemptResult, AttemptView, SaveAck
+from cstrainer.services.offline_journal import (
+    EXAM_ANSWER,
+    ClaimHold,
+    exam_key,
+    is_connection_error,
+    journal_for,
+)
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +116,21 @@ class ExamSession(QWidget):
         self.items = list(attempt.items)
         self.responses: dict[int, Any] = {i.position: i.response for i in self.items}
         self.flags: dict[int, bool] = {i.position: i.flagged for i in self.items}
-        self.unsent: dict[int, tuple[int, Any]] = {}  # position -> (save number, response)
+        # position -> (save number, response, offline journal entry id)
+        self.unsent: dict[int, tuple[int, Any, str | None]] = {}
         self._seq = 0
         self._retries = 0
+        self.journal = journal_for(ctx.services, ctx.actor)
+        # This window sends this attempt's journal entries itself (the main window's replay skips them).
+        self._claim = ClaimHold(self.journal, f"exam:{self.attempt_id}")
+        self.destroyed.connect(self._claim.release_from_destroyed)
+        self.offline = False  # the last call failed for want of a connection
+        self._last_ok = clock()  # when the service last answered
+        self._offline_since: float | None = None
+        self._uncharged_offline = 0.0  # forgiven outage time still to report (see the docstring)
+        self._time_up_offline = False  # the clock ran out while offline: hand in once connected
+        self._submit_reason = "manual"
+        self._unreported_focus_losses = 0
         self.state = ACTIVE
         self.focus_losses = attempt.focus_losses
         self.max_focus_losses = attempt.max_focus_losses
@@ -129,9 +165,11 @@ class ExamSession(QWidget):
         self._heartbeat_timer.timeout.connect(self.heartbeat)
         self._retry_timer = QTimer(self)
         self._retry_timer.setSingleShot(True)
-        self._retry_timer.timeout.connect(self.resend_unsent)
+        self._retry_timer.timeout.connect(self.retry_now)
+        self.view.offline_banner.retry_button.clicked.connect(self.retry_now)
 
         self._set_remaining(attempt.remaining_seconds)
+        recovered = self._recover_from_journal()
         self._update_focus_label()
         self._update_answered()
         self.go_to(0)
@@ -142,6 +180,8 @@ class ExamSession(QWidget):
         if isinstance(app, QApplication):
             app.applicationStateChanged.connect(self.application_state_changed)
         self._watched_window: QWidget | None = None
+        if recovered:
+            self.resend_unsent()
 
     def _db(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         """A service call on the database thread, owned by this session; dropped after shutdown."""
@@ -221,10 +261,41 @@ class ExamSession(QWidget):
         self._update_answered()
         self._send(position, response)
 
-    def _send(self, position: int, response: Any) -> None:
+    def _recover_from_journal(self) -> int:
+        """Answers typed on this PC that the service never confirmed (a crash or a quit while
+        offline): they are newer than the stored ones, so they are shown and sent again."""
+        if self.journal is None:
+            return 0
+        entries = self.journal.pending(
+            EXAM_ANSWER, prefix=exam_key(self.attempt_id, 0).rsplit(":", 1)[0] + ":"
+        )
+        for entry in entries:
+            position = int(entry.data["position"])
+            if position in self.responses:
+                self.responses[position] = entry.data["response"]
+                self._seq += 1
+                self.unsent[position] = (self._seq, entry.data["response"], entry.id)
+        if entries:
+            log.info("attempt %s: %d answer(s) from the offline journal", self.attempt_id, len(entries))
+        return len(entries)
+
+    def _journal_answer(self, position: int, response: Any) -> str | None:
+        """Write the answer to the offline journal before it is sent (None: no journal)."""
+        if self.journal is None:
+            return None
+        try:
+            data = {"attempt_id": self.attempt_id, "position": position, "response": response}
+            return self.journal.record(EXAM_ANSWER, exam_key(self.attempt_id, position), data).id
+        except (OSError, TypeError, ValueError) as exc:
+            log.error("cannot write answer %s to the offline journal: %s", position, exc)
+            return None
+
+    def _send(self, position: int, response: Any, entry_id: str | None = None) -> None:
         self._seq += 1
         seq = self._seq
-        self.unsent[position] = (seq, response)
+        if entry_id is None:
+            entry_id = self._journal_answer(position, response)
+        self.unsent[position] = (seq, response, entry_id)
         self.view.save_label.setText(_t("正在保存…"))
         self._db(
             self.ctx.services.exams.save_answer,
@@ -241,6 +312,9 @@ class ExamSession(QWidget):
         sent = self.unsent.get(position)
         if sent is not None and sent[0] == seq:
             del self.unsent[position]
+            if sent[2] is not None and self.journal is not None:
+                self.journal.acknowledge(sent[2])
+        self._reached_server()
         self._retries = 0
         if not self.unsent:
             self.last_saved_at = datetime.now()
@@ -255,25 +329,134 @@ class ExamSession(QWidget):
         if self.state == FINISHED:
             return
         log.warning("saving answer %s of attempt %s failed: %s", position, self.attempt_id, exc)
-        self.view.save_label.setText(_t("保存失败，正在重试"))
         self.view.save_label.setStyleSheet(f"color: {RED}; font-weight: bold;")
+        if is_connection_error(exc):
+            self.view.save_label.setText(_t("未连接，已存本机"))
+            self._went_offline()
+            return
+        self.view.save_label.setText(_t("保存失败，正在重试"))
         self._show_notice(
             _t("保存失败：{error}。答案仍保留在本机，正在自动重试，请不要关闭程序。").format(error=exc)
         )
         if isinstance(exc, ServiceError):
             # Refused (for instance: the attempt was handed in meanwhile): ask where it stands.
             self.heartbeat()
+        self._schedule_retry()
+
+    def _schedule_retry(self) -> None:
+        if self._retry_timer.isActive() or self.state in (FINISHED, SUSPENDED):
+            return
         delay = RETRY_MS[min(self._retries, len(RETRY_MS) - 1)]
         self._retries += 1
-        if not self._retry_timer.isActive():
-            self._retry_timer.start(delay)
+        self._retry_timer.start(delay)
 
     def resend_unsent(self) -> None:
         """Send every answer the service has not confirmed yet (again)."""
         if self.state == FINISHED:
             return
-        for position, (_seq, response) in sorted(self.unsent.items()):
-            self._send(position, response)
+        for position, (_seq, response, entry_id) in sorted(self.unsent.items()):
+            self._send(position, response, entry_id)
+
+    def retry_now(self) -> None:
+        """The retry timer, or 立即重试: resend what waits, or just ask the service (a heartbeat)."""
+        self._retry_timer.stop()
+        if self.state == FINISHED:
+            return
+        if self.unsent:
+            self.resend_unsent()
+        else:
+            self.heartbeat()
+        if self.offline:
+            self._update_offline_banner()
+
+    # --- the server unreachable -------------------------------------------------------------------
+
+    def _went_offline(self) -> None:
+        """A call failed for want of a connection: say so, keep the answers, retry with back-off."""
+        if self.state == FINISHED:
+            return
+        if not self.offline:
+            self.offline = True
+            self._offline_since = self._last_ok
+            log.warning("attempt %s: the server cannot be reached; answers wait on this PC", self.attempt_id)
+        self._schedule_retry()
+        self._update_offline_banner()
+
+    def _reached_server(self) -> None:
+        """Any answer from the service: back online - store what waits, report the outage's time."""
+        now = self.clock()
+        self._last_ok = now
+        if not self.offline:
+            return
+        self.offline = False
+        outage = now - (self._offline_since if self._offline_since is not None else now)
+        self._offline_since = None
+        # What the service's gap policy forgave of this outage (it charged max_gap + the excess).
+        forgiven = min(
+            attempt_clock.DEFAULT_GRACE_SECONDS, max(0.0, outage - attempt_clock.DEFAULT_MAX_GAP_SECONDS)
+        )
+        self._uncharged_offline += forgiven
+        self._retries = 0
+        self._retry_timer.stop()
+        self.view.offline_banner.setVisible(False)
+        log.info("attempt %s: the server answers again after %.0f s", self.attempt_id, outage)
+        if self.state != ACTIVE:
+            return
+        if self._time_up_offline:
+            self.submit(reason="timeout")  # sends the answers, then the outage's time, then hands in
+            return
+        self.resend_unsent()
+        self._report_offline_time()
+        unreported, self._unreported_focus_losses = self._unreported_focus_losses, 0
+        for _ in range(unreported):
+            self._report_focus_lost()
+        if self.unsent:
+            self.view.save_label.setText(_t("已重新连接，正在上传…"))
+        else:
+            self.view.save_label.setText(_t("已重新连接"))
+            self.view.save_label.setStyleSheet("color: #5f6368;")
+
+    def _report_offline_time(self) -> None:
+        """Charge the outage's forgiven time (queued after the answers typed meanwhile)."""
+        seconds = round(self._uncharged_offline, 1)
+        if seconds <= 0:
+            return
+        self._db(
+            self.ctx.services.exams.heartbeat,
+            self.ctx.actor,
+            self.attempt_id,
+            offline_seconds=seconds,
+            on_done=lambda ack: self._offline_time_reported(seconds, ack),
+            on_error=self._heartbeat_failed,
+            name="exams.heartbeat",
+        )
+
+    def _offline_time_reported(self, seconds: float, ack: SaveAck) -> None:
+        self._uncharged_offline = max(0.0, self._uncharged_offline - seconds)
+        self._heartbeat_done(ack)
+
+    def offline_banner_text(self) -> str:
+        waiting = len(self.unsent)
+        if self._retry_timer.isActive():
+            left = max(1, round(self._retry_timer.remainingTime() / 1000))
+            text = _t("无法连接服务器，正在重试（第 {n} 次，{s} 秒后）…").format(n=self._retries, s=left)
+        else:
+            text = _t("无法连接服务器，正在重试（第 {n} 次）…").format(n=max(1, self._retries))
+        if waiting:
+            text += _t(" 已在本机保存 {k} 条未上传的作答，恢复连接后自动上传。").format(k=waiting)
+        else:
+            text += _t(" 你的作答都已保存，可以继续答题。")
+        if self._time_up_offline:
+            text += _t(" 考试时间已到，恢复连接后将先上传作答，再自动交卷。")
+        else:
+            text += _t(" 暂时不能交卷。")
+        return text
+
+    def _update_offline_banner(self) -> None:
+        if not self.offline or self.state == FINISHED:
+            self.view.offline_banner.setVisible(False)
+            return
+        self.view.offline_banner.show_text(self.offline_banner_text())
 
     def _flag_toggled(self, flagged: bool) -> None:
         item = self.items[self.index]
@@ -319,12 +502,27 @@ class ExamSession(QWidget):
 
     def _tick(self) -> None:
         self._show_clock()
+        if self.offline:
+            self._update_offline_banner()
         remaining = self.remaining_seconds()
         if remaining is None or self.state != ACTIVE:
             return
         if remaining <= -TIMEOUT_MARGIN_SECONDS and self.clock() >= self._next_submit_try:
+            if self.offline:
+                self._time_up_while_offline()
+                return
             self._show_notice(_t("考试时间到，正在自动交卷…"))
             self.submit(reason="timeout")
+
+    def _time_up_while_offline(self) -> None:
+        """The clock ran out with the server unreachable: no more answers; hand in once connected."""
+        if self._time_up_offline:
+            return
+        self._time_up_offline = True
+        if self.question is not None:
+            self.question.flush()
+        self._set_enabled(False)
+        self._update_offline_banner()  # it says what happens next
 
     def heartbeat(self) -> None:
         if self.state == FINISHED:
@@ -333,16 +531,27 @@ class ExamSession(QWidget):
             self.ctx.services.exams.heartbeat,
             self.ctx.actor,
             self.attempt_id,
-            on_done=self.apply_ack,
-            on_error=lambda exc: log.warning("heartbeat failed: %s", exc),
+            on_done=self._heartbeat_done,
+            on_error=self._heartbeat_failed,
             name="exams.heartbeat",
         )
+
+    def _heartbeat_done(self, ack: SaveAck) -> None:
+        self._reached_server()
+        self.apply_ack(ack)
+
+    def _heartbeat_failed(self, exc: BaseException) -> None:
+        log.warning("heartbeat failed: %s", exc)
+        if is_connection_error(exc):
+            self._went_offline()
 
     def apply_ack(self, ack: SaveAck) -> None:
         """Correct the clock and the focus count from the service; follow a submission it made."""
         if self.state in (FINISHED, SUSPENDED):
             return
-        if ack.remaining_seconds is not None and ack.status == IN_PROGRESS:
+        if self._uncharged_offline > 0 and ack.status == IN_PROGRESS and not ack.submitted:
+            pass  # the outage's time is not charged yet: the service's clock is too generous
+        elif ack.remaining_seconds is not None and ack.status == IN_PROGRESS:
             self._set_remaining(ack.remaining_seconds)
         if ack.focus_losses != self.focus_losses:
             self.focus_losses = ack.focus_losses
@@ -385,16 +594,26 @@ class ExamSession(QWidget):
         if self.state != ACTIVE or self._away or not self.window().isVisible():
             return  # a closed window (logout, quitting) is not "leaving the exam"
         self._away = True
+        self._report_focus_lost()
+
+    def _report_focus_lost(self) -> None:
         self._db(
             self.ctx.services.exams.focus_lost,
             self.ctx.actor,
             self.attempt_id,
             on_done=self._focus_reported,
-            on_error=lambda exc: log.warning("could not report leaving the window: %s", exc),
+            on_error=self._focus_report_failed,
             name="exams.focus_lost",
         )
 
+    def _focus_report_failed(self, exc: BaseException) -> None:
+        log.warning("could not report leaving the window: %s", exc)
+        if is_connection_error(exc):
+            self._unreported_focus_losses += 1  # reported once connected: offline is no loophole
+            self._went_offline()
+
     def _focus_reported(self, ack: SaveAck) -> None:
+        self._reached_server()
         self.focus_losses = ack.focus_losses
         self._update_focus_label()
         if self.state == ACTIVE and not ack.submitted:
@@ -425,6 +644,9 @@ class ExamSession(QWidget):
             return
         if self.question is not None:
             self.question.flush()
+        if self.offline:
+            self._refuse_offline_submit()
+            return
         unanswered = len(self.items) - self.answered_count()
         flagged = self.flagged_count()
         lines = []
@@ -444,7 +666,9 @@ class ExamSession(QWidget):
         if self.question is not None:
             self.question.flush()
         self.resend_unsent()
+        self._report_offline_time()  # after the answers, before the hand-in (the lane keeps order)
         self.state = SUBMITTING
+        self._submit_reason = reason
         self._set_enabled(False)
         self.view.save_label.setText(_t("正在交卷…"))
         self._db(
@@ -458,6 +682,7 @@ class ExamSession(QWidget):
 
     def _submitted(self, result: AttemptResult) -> None:
         self._finish()
+        self._forget_journal()
         self.unsent.clear()
         if result.submit_reason not in ("manual", ""):
             prompts.inform(self, _t("已交卷"), self._reason_text(result))
@@ -465,10 +690,38 @@ class ExamSession(QWidget):
 
     def _submit_failed(self, exc: BaseException) -> None:
         self.state = ACTIVE
-        self._set_enabled(True)
         self._next_submit_try = self.clock() + SUBMIT_RETRY_SECONDS
+        if is_connection_error(exc):
+            self._went_offline()
+            if self._submit_reason == "timeout":
+                self._time_up_offline = False
+                self._time_up_while_offline()
+                return
+            self._set_enabled(True)
+            self.view.save_label.setText(_t("未交卷"))
+            self._refuse_offline_submit()
+            return
+        self._set_enabled(True)
         self.view.save_label.setText(_t("交卷失败"))
         errors.show_error(self.window(), exc)
+
+    def _refuse_offline_submit(self) -> None:
+        prompts.inform(
+            self,
+            _t("暂时不能交卷"),
+            _t(
+                "现在连不上服务器，暂时不能交卷。你的作答已保存在本机，不会丢失；"
+                "恢复连接后（上方的黄色提示消失）再点“交卷”即可。"
+            ),
+        )
+
+    def _forget_journal(self) -> None:
+        """Handed in: nothing of this attempt waits any more (refused late answers are kept aside)."""
+        if self.journal is None:
+            return
+        prefix = exam_key(self.attempt_id, 0).rsplit(":", 1)[0] + ":"
+        for entry in self.journal.pending(EXAM_ANSWER, prefix=prefix):
+            self.journal.reject(entry, "试卷已交卷，这条作答没有上传")
 
     def _ended_elsewhere(self) -> None:
         """The service submitted the attempt (time out, focus cap, exam closed): show the result."""
@@ -490,6 +743,8 @@ class ExamSession(QWidget):
         self.state = FINISHED
         self._stop_timers()
         self._set_enabled(False)
+        self.offline = False
+        self.view.offline_banner.setVisible(False)
 
     def _set_enabled(self, enabled: bool) -> None:
         v = self.view
@@ -506,6 +761,7 @@ class ExamSession(QWidget):
     def _stop_timers(self) -> None:
         for timer in (self._tick_timer, self._heartbeat_timer, self._retry_timer):
             timer.stop()
+        self._claim.release()
         app = QApplication.instance()
         if self._watching_app and isinstance(app, QApplication):
             self._watching_app = False

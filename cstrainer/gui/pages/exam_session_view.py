@@ -42,6 +42,33 @@ def nav_style(answered: bool, flagged: bool, current: bool) -> str:
     )
 
 
+class OfflineBanner(QFrame):
+    """ "The server cannot be reached" above an exam or a chat: what happens, and 立即重试."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("offlineBanner")
+        self.setStyleSheet(
+            "QFrame#offlineBanner { background: #fff3cd; border: 1px solid #f0c36d; border-radius: 4px; }"
+            " QFrame#offlineBanner QLabel { color: #8a4b00; background: transparent; border: none; }"
+        )
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(10, 6, 6, 6)
+        self.label = QLabel()
+        self.label.setWordWrap(True)
+        self.label.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        layout.addWidget(self.label, 1)
+        self.retry_button = QPushButton(self.tr("立即重试"))
+        layout.addWidget(self.retry_button)
+        self.setVisible(False)
+
+    def show_text(self, text: str) -> None:
+        if self.label.text() != text:  # every second while offline: touch the label only on change
+            self.label.setText(text)
+        if not self.isVisible():
+            self.setVisible(True)
+
+
 class ExamSessionView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -102,6 +129,9 @@ class ExamSessionView(QWidget):
         )
         self.notice_label.setVisible(False)
         outer.addWidget(self.notice_label)
+        # The server cannot be reached: answers wait on this PC (see ExamSession).
+        self.offline_banner = OfflineBanner()
+        outer.addWidget(self.offline_banner)
 
         body = QHBoxLayout()
         body.setSpacing(12)

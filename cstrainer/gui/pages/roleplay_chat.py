@@ -8,6 +8,16 @@ what it costs (slow replies drain patience). The chat only *shows* the cost comi
 target the patience bar drops by :data:`PATIENCE_PER_SECOND` a second, and when it would reach
 zero the customer leaves - the chat calls ``give_up`` and the session ends with 流失.
 
+The server unreachable. A reply is written to the offline journal on this PC
+(:mod:`cstrainer.services.offline_journal`) before it is sent, and removed when the service has
+stored it. If the database cannot be reached the reply stays on screen marked 未发送, a banner says
+so (which retry, in how many seconds, 立即重试) and that the customer cannot answer before the
+reply is stored; the retries back off like the exam's. The reply clock is stopped meanwhile (the
+agent has answered; the outage is not their delay). A resend first checks the stored conversation
+(``after_seq``), so a reply whose confirmation was lost is never stored twice. Closing the app or a
+crash while offline loses nothing: the journal is replayed at the next login, and when the session
+is reopened the reply is shown and sent again.
+
 Threads. Every service call goes through ``ctx.runner.db``; speech runs in ``ctx.runner.pool``
 jobs that hand the actual engine calls to one dedicated thread (pyttsx3 engines must be used on the
 thread that created them). Widgets are touched only in the callbacks, on the UI thread.
@@ -57,6 +67,15 @@ from cstrainer.gui.widgets.chat_bubbles import (
     persona_colour,
 )
 from cstrainer.gui.widgets.handbook_panel import HandbookPanel
+from cstrainer.services.offline_journal import (
+    ROLEPLAY_REPLY,
+    AlreadyStored,
+    ClaimHold,
+    deliver_reply,
+    is_connection_error,
+    journal_for,
+    roleplay_key,
+)
 from cstrainer.services.roleplay import ProductCard
 from cstrainer.speech import Speaker, create_speaker
 
@@ -65,6 +84,7 @@ log = logging.getLogger(__name__)
 #: What the service charges for each second over the reply-time target (the contract's rule).
 PATIENCE_PER_SECOND = 2.0
 TICK_MS = 200
+RETRY_MS = (2_000, 5_000, 10_000, 30_000)  # back-off between resends while the server is unreachable
 LIBRARY_ROLE = Qt.ItemDataRole.UserRole + 1  # (key, scope) of a phrase-library row
 LIBRARY_LIMIT = 30
 LIBRARY_COLOUR = "#1f4e79"
@@ -209,6 +229,17 @@ class _Pending:
 
 
 @dataclass
+class _Unsent:
+    """A reply the service has not confirmed yet."""
+
+    text: str
+    seconds: float
+    after_seq: int | None  # the seq of the customer line it answers
+    entry_id: str | None  # in the offline journal
+    bubble: Any = None
+
+
+@dataclass
 class ChatStats:
     replies: int = 0
     within_target: int = 0
@@ -226,6 +257,7 @@ class ChatSessionWidget(QWidget):
     ended = Signal(object)
     scorecard_requested = Signal()
     customer_line = Signal(str)
+    reload_requested = Signal(object)  # a SessionView: show the conversation as stored (after a resync)
 
     def __init__(
         self,
@@ -265,6 +297,18 @@ class ChatSessionWidget(QWidget):
         self._last_agent_bubble: ChatBubble | None = None
         self.customer_colour = persona_colour(session.persona)
         self.voice: VoicePlayer | None = None
+        self.journal = journal_for(ctx.services, ctx.actor)
+        # This widget sends its session's reply itself (the main window's replay skips it).
+        self._claim = ClaimHold(self.journal, roleplay_key(self.session_id))
+        self.destroyed.connect(self._claim.release_from_destroyed)
+        self.last_seq: int | None = session.messages[-1].seq if session.messages else None
+        self.unsent: _Unsent | None = None
+        self.offline = False
+        self._give_up_unsent: float | None = None  # the customer left, not stored yet (offline)
+        self._retries = 0
+        self._retry_timer = QTimer(self)
+        self._retry_timer.setSingleShot(True)
+        self._retry_timer.timeout.connect(self.retry_now)
 
         self._typing_timer = QTimer(self)
         self._typing_timer.setSingleShot(True)
@@ -301,9 +345,15 @@ class ChatSessionWidget(QWidget):
             self.voice = VoicePlayer(ctx.runner, self.options.speaker_factory, self)
             self.voice.unavailable.connect(self._speech_unavailable)
 
+        v.offline_banner.retry_button.clicked.connect(self.retry_now)
+
         self._load_scenario()
         self._load_products()
-        self._replay_stored(session.messages)
+        recovered = self._recover_from_journal()
+        if recovered is None:
+            self._replay_stored(session.messages)
+        else:
+            self._resume_unsent(recovered)
         self._tick_timer.start()
         self._update_controls()
 
@@ -591,17 +641,173 @@ class ChatSessionWidget(QWidget):
         self.stats.replies += 1
         self.stats.seconds.append(seconds)
         self._update_controls()
+        entry_id = self._journal_reply(text, seconds, self.last_seq)
+        self.unsent = _Unsent(text, seconds, self.last_seq, entry_id, bubble)
+        self._deliver(check=False)
+
+    # --- delivering a reply (the server may be unreachable) -------------------------------------------
+
+    def _journal_reply(self, text: str, seconds: float, after_seq: int | None) -> str | None:
+        if self.journal is None:
+            return None
+        data = {"session_id": self.session_id, "after_seq": after_seq, "text": text, "seconds": seconds}
+        try:
+            return self.journal.record(ROLEPLAY_REPLY, roleplay_key(self.session_id), data).id
+        except (OSError, TypeError, ValueError) as exc:
+            log.error("cannot write the reply to the offline journal: %s", exc)
+            return None
+
+    def _deliver(self, *, check: bool) -> None:
+        """Send the unconfirmed reply; ``check``: it may have been stored already (a resend)."""
+        u = self.unsent
+        if u is None or self.ctx.runner.closed:
+            return
         self.ctx.runner.db(
-            self.ctx.services.roleplay.reply,
+            deliver_reply,
+            self.ctx.services,
             self.ctx.actor,
             self.session_id,
-            text,
-            seconds,
-            on_done=lambda rv: self._replied(rv, bubble, text),
-            on_error=lambda exc: self._reply_failed(exc, bubble, text),
+            u.text,
+            u.seconds,
+            u.after_seq,
+            check=check,
+            on_done=lambda result: self._delivered(u, result),
+            on_error=lambda exc: self._deliver_failed(u, exc),
             owner=self,
             name="roleplay.reply",
         )
+
+    def _delivered(self, u: _Unsent, result: Any) -> None:
+        if self.unsent is not u:
+            return  # an older try of a reply already settled
+        self.unsent = None
+        self._back_online()
+        if isinstance(result, AlreadyStored):
+            self._settle(u, None if result.same else "对话已经继续，这条回复没有再发送")
+            log.info(
+                "session %s: the reply had been stored already; reloading the conversation", self.session_id
+            )
+            self.reload_requested.emit(result.view)
+            return
+        self._settle(u, None)
+        self.last_seq = result.customer.seq if result.customer is not None else result.seq
+        self._replied(result, u.bubble, u.text)
+
+    def _deliver_failed(self, u: _Unsent, exc: BaseException) -> None:
+        if self.unsent is not u:
+            return
+        if is_connection_error(exc):
+            self._went_offline(u)
+            return
+        # Refused by the service (the session ended meanwhile ...): the text goes back to the box.
+        self.unsent = None
+        self._settle(u, None)  # not lost: _reply_failed puts the text back into the box
+        self._reply_failed(exc, u.bubble, u.text)
+
+    def _settle(self, u: _Unsent, rejected: str | None) -> None:
+        """The reply is done with: confirmed (``rejected`` None) or kept aside in rejected.jsonl."""
+        if self.journal is None or u.entry_id is None:
+            return
+        if rejected is None:
+            self.journal.acknowledge(u.entry_id)
+            return
+        for entry in self._journal_entries():
+            if entry.id == u.entry_id:
+                self.journal.reject(entry, rejected)
+
+    def _journal_entries(self) -> list[Any]:
+        if self.journal is None:
+            return []
+        key = roleplay_key(self.session_id)
+        return [e for e in self.journal.pending(ROLEPLAY_REPLY, prefix=key) if e.key == key]
+
+    def _went_offline(self, u: _Unsent | None) -> None:
+        if not self.offline:
+            log.warning(
+                "session %s: the server cannot be reached; the reply waits on this PC", self.session_id
+            )
+        self.offline = True
+        if u is not None and is_valid_qobject(u.bubble):
+            u.bubble.time_label.setText(_t("未发送 · 已存本机，恢复连接后自动发送"))
+            u.bubble.time_label.setStyleSheet("color: #8a4b00; font-size: 11px;")
+        self.view.countdown.idle(_t("等待连接"))
+        if not self._retry_timer.isActive():
+            delay = RETRY_MS[min(self._retries, len(RETRY_MS) - 1)]
+            self._retries += 1
+            self._retry_timer.start(delay)
+        self._update_offline_banner()
+
+    def _back_online(self) -> None:
+        self._retries = 0
+        self._retry_timer.stop()
+        if self.offline:
+            self.offline = False
+            self.view.offline_banner.setVisible(False)
+            log.info("session %s: the server answers again", self.session_id)
+
+    def retry_now(self) -> None:
+        """The retry timer, or 立即重试: send the waiting reply again (checked: no double)."""
+        self._retry_timer.stop()
+        if self.unsent is not None:
+            self._deliver(check=True)
+        elif self._give_up_unsent is not None:
+            self._send_give_up(self._give_up_unsent)
+        if self.offline:
+            self._update_offline_banner()
+
+    def offline_banner_text(self) -> str:
+        if self._retry_timer.isActive():
+            left = max(1, round(self._retry_timer.remainingTime() / 1000))
+            text = _t("无法连接服务器，正在重试（第 {n} 次，{s} 秒后）…").format(n=self._retries, s=left)
+        else:
+            text = _t("无法连接服务器，正在重试（第 {n} 次）…").format(n=max(1, self._retries))
+        if self._give_up_unsent is not None and self.unsent is None:
+            return text + _t(" 顾客已经离开，恢复连接后记录这次对话的结果。")
+        return text + _t(" 你的回复已保存在本机，恢复连接后自动发送；回复保存到服务器之前，顾客无法回答。")
+
+    def _update_offline_banner(self) -> None:
+        if self.offline and self.state not in ("ended",):
+            self.view.offline_banner.show_text(self.offline_banner_text())
+        else:
+            self.view.offline_banner.setVisible(False)
+
+    def _recover_from_journal(self) -> Any:
+        """A reply typed here that the service never confirmed (a crash or a quit while offline)."""
+        if self.journal is None:
+            return None
+        entries = self._journal_entries()
+        if not entries:
+            return None
+        entry = entries[-1]
+        after = entry.data.get("after_seq")
+        if self.session.ended or after != self.last_seq:
+            # Stored already, or the conversation went on: the login replay (or this check) settles it.
+            later = [m for m in self.session.messages if after is not None and m.seq > after]
+            if (
+                later
+                and later[0].role == "agent"
+                and later[0].text.strip() == str(entry.data["text"]).strip()
+            ):
+                self.journal.acknowledge(entry.id)
+            else:
+                self.journal.reject(entry, "对话已经继续或已结束，这条回复没有再发送")
+            return None
+        return entry
+
+    def _resume_unsent(self, entry: Any) -> None:
+        """Show the stored lines at once, then the reply typed offline, and send it (checked)."""
+        for m in self.session.messages:
+            self._add_message(m)
+        text, seconds = str(entry.data["text"]), float(entry.data.get("seconds", 0.0))
+        bubble = self._agent_bubble(text, datetime.now(), seconds)
+        self._last_agent_bubble = bubble
+        self.view.transcript.add_bubble(bubble)
+        self.view.countdown.idle(_t("已发送"))
+        self.stats.replies += 1
+        self.stats.seconds.append(seconds)
+        self.state = "sending"
+        self.unsent = _Unsent(text, seconds, entry.data.get("after_seq"), entry.id, bubble)
+        self._deliver(check=True)
 
     def _replied(self, rv: Any, bubble: ChatBubble, text: str) -> None:
         if rv.within_target:
@@ -705,6 +911,8 @@ class ChatSessionWidget(QWidget):
     # --- the clock --------------------------------------------------------------------------------------
 
     def tick(self) -> None:
+        if self.offline:
+            self._update_offline_banner()
         if self.state != "waiting" or self.shown_at is None:
             return
         elapsed = self.elapsed()
@@ -722,17 +930,30 @@ class ChatSessionWidget(QWidget):
         self.state = "ending"
         self.shown_at = None
         self._update_controls()
+        self._send_give_up(seconds)
+
+    def _send_give_up(self, seconds: float) -> None:
         self.ctx.runner.db(
             self.ctx.services.roleplay.give_up,
             self.ctx.actor,
             self.session_id,
             seconds,
             on_done=self._gave_up,
+            on_error=lambda exc: self._give_up_failed(exc, seconds),
             owner=self,
             name="roleplay.give_up",
         )
 
+    def _give_up_failed(self, exc: BaseException, seconds: float) -> None:
+        if is_connection_error(exc):
+            self._give_up_unsent = seconds
+            self._went_offline(None)
+            return
+        errors.show_error(self.window(), exc)
+
     def _gave_up(self, view: Any) -> None:
+        self._give_up_unsent = None
+        self._back_online()
         self._apply_levels(view.mood, 0)
         self.view.transcript.add_note(_t("顾客等得不耐烦，已经离开了。"), RED)
         self._conversation_over(view.outcome or "流失", None)
@@ -792,6 +1013,16 @@ class ChatSessionWidget(QWidget):
         """Close the conversation early (it is graded as it stands)."""
         if self.state in ("ended", "ending"):
             return
+        if self.offline or self.unsent is not None:
+            prompts.inform(
+                self,
+                _t("暂时不能结束对话"),
+                _t(
+                    "现在连不上服务器，暂时不能结束对话。你的回复已保存在本机，恢复连接后会自动发送，之后再结束即可。"
+                ),
+            )
+            return
+        previous = self.state
         self._typing_timer.stop()
         self._queue.clear()
         self.state = "ending"
@@ -801,8 +1032,23 @@ class ChatSessionWidget(QWidget):
             self.ctx.actor,
             self.session_id,
             on_done=self._finished_early,
+            on_error=lambda exc: self._end_failed(exc, previous),
             owner=self,
             name="roleplay.finish",
+        )
+
+    def _end_failed(self, exc: BaseException, previous: str) -> None:
+        if not is_connection_error(exc):
+            errors.show_error(self.window(), exc)
+            return
+        self.state = previous if previous != "typing" else "waiting"
+        if self.state == "waiting" and self.shown_at is None:
+            self.shown_at = self.options.clock()
+        self._update_controls()
+        prompts.inform(
+            self,
+            _t("暂时不能结束对话"),
+            _t("现在连不上服务器，对话没有结束，也没有评分。恢复连接后请再点“结束对话”。"),
         )
 
     def _finished_early(self, scorecard: Any) -> None:
@@ -833,9 +1079,12 @@ class ChatSessionWidget(QWidget):
                 bubble.replay_button.setEnabled(False)
 
     def close_session(self) -> None:
-        """Stop the timers and speech (leaving the page, logging out); the session stays stored."""
+        """Stop the timers and speech (leaving the page, logging out); the session stays stored.
+        A reply still unconfirmed stays in the offline journal (sent at the next login)."""
         self._tick_timer.stop()
         self._typing_timer.stop()
+        self._retry_timer.stop()
+        self._claim.release()
         if self.voice is not None:
             self.voice.close()
 
@@ -882,17 +1131,38 @@ class RushChatWidget(QWidget):
         self.chats: list[ChatSessionWidget] = []
         self.unread: list[int] = []
         self._names: list[str] = []
+        self._options = options
         for s in sessions:
             chat = ChatSessionWidget(ctx, s, options=options)
             index = self.tabs.addTab(chat, "")
             self.chats.append(chat)
             self.unread.append(0)
             self._names.append(s.customer_name or s.persona)
-            chat.customer_line.connect(lambda _text, c=chat: self._line_arrived(c))
-            chat.ended.connect(lambda _card, c=chat: self._chat_ended(c))
-            chat.scorecard_requested.connect(self.scorecard_requested.emit)
+            self._wire(chat)
             self._render_tab(index)
         self.tabs.currentChanged.connect(self._tab_changed)
+
+    def _wire(self, chat: ChatSessionWidget) -> None:
+        chat.customer_line.connect(lambda _text, c=chat: self._line_arrived(c))
+        chat.ended.connect(lambda _card, c=chat: self._chat_ended(c))
+        chat.scorecard_requested.connect(self.scorecard_requested.emit)
+        chat.reload_requested.connect(lambda view, c=chat: self._reload(c, view))
+
+    def _reload(self, old: ChatSessionWidget, view: Any) -> None:
+        """Show one customer's conversation as stored (after a reply whose confirmation was lost)."""
+        if old not in self.chats:
+            return
+        i = self.chats.index(old)
+        current = self.tabs.currentIndex()
+        chat = ChatSessionWidget(self.ctx, view, options=self._options)
+        self._wire(chat)
+        old.close_session()
+        self.tabs.removeTab(i)
+        self.tabs.insertTab(i, chat, "")
+        self.chats[i] = chat
+        old.deleteLater()
+        self.tabs.setCurrentIndex(current)
+        self._render_tab(i)
 
     def _line_arrived(self, chat: ChatSessionWidget) -> None:
         i = self.chats.index(chat)
@@ -1027,6 +1297,7 @@ class ChatFlow(QWidget):
         self._drop()
         chat = ChatSessionWidget(self.ctx, session, scenario=self.draft, options=self.options)
         chat.scorecard_requested.connect(self.show_scorecard)
+        chat.reload_requested.connect(self.show_chat)
         self.chat = chat
         self.stack.addWidget(chat)
         self.stack.setCurrentWidget(chat)

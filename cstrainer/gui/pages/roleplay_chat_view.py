@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+from cstrainer.gui.pages.exam_session_view import OfflineBanner
 from cstrainer.gui.qt import (
     QCheckBox,
     QFrame,
@@ -165,6 +166,10 @@ class ChatView(QWidget):
         )
         self.speech_note.setVisible(False)
         lv.addWidget(self.speech_note)
+
+        # The server cannot be reached: the reply waits on this PC (see ChatSessionWidget).
+        self.offline_banner = OfflineBanner()
+        lv.addWidget(self.offline_banner)
 
         input_frame = QFrame()
         input_frame.setObjectName("inputFrame")
