@@ -169,7 +169,9 @@ def measure(fn: Callable[[str], Any], qs: list[str]) -> tuple[list[float], list[
 
 
 def pct(values: list[float], p: float) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
+    return (
+        statistics.quantiles(values, n=100, method="inclusive")[int(p) - 1] if len(values) > 1 else values[0]
+    )
 
 
 def main() -> None:
