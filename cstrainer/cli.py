@@ -36,6 +36,7 @@ class Context:
     args: argparse.Namespace
     _services: Any = None
     _actor: Any = None
+    _login_password: str | None = None
 
     @property
     def services(self) -> Any:
@@ -62,6 +63,7 @@ class Context:
                         )
                     password = getpass.getpass(f"{login} 的密码：")
                 self._actor = self.services.auth.login(login, password, source="cli")
+                self._login_password = password  # proves the old password when changing one's own
         return self._actor
 
     def close(self) -> None:
@@ -250,8 +252,11 @@ def cmd_user_list(ctx: Context) -> int:
 
 def cmd_user_passwd(ctx: Context) -> int:
     a = ctx.args
+    actor = ctx.actor()
     password = _read_new_password(a, a.login)
-    ctx.services.users.set_password(ctx.actor(), a.login, password)
+    # one's own password: the password just used to log in (--user) is the old one
+    old = ctx._login_password if not actor.is_system and actor.login == a.login else None
+    ctx.services.users.set_password(actor, a.login, password, old_password=old)
     print(f"已为 {a.login} 设置新密码")
     return EXIT_OK
 

@@ -75,6 +75,17 @@ def test_user_add_list_passwd_disable(
     s = Services(open_database(db_url))
     assert s.auth.login("lily", "Brand-new-pw1").login == "lily"
     s.close()
+    # lily changes her own password: the one she logs in with is the old one
+    monkeypatch.setenv("CSTRAINER_PASSWORD", "Brand-new-pw1")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("Lily-own-pw2\n"))
+    code, out, err = run(
+        capsys, "--db", db_url, "--user", "lily", "user", "passwd", "lily", "--password-stdin"
+    )
+    assert code == 0, err
+    monkeypatch.delenv("CSTRAINER_PASSWORD")
+    s = Services(open_database(db_url))
+    assert s.auth.login("lily", "Lily-own-pw2").login == "lily"
+    s.close()
 
     code, out, _ = run(capsys, "--db", db_url, "user", "disable", "lily")
     assert code == 0 and "已停用" in out
