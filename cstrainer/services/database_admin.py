@@ -28,6 +28,7 @@ from cstrainer.services.backup_schedule import AutoBackupOutcome, BackupInfo, Cl
 from cstrainer.services.errors import InvalidInput
 from cstrainer.storage.database import (
     Database,
+    connection_problem,
     current_revision,
     head_revision,
     integrity_check,
@@ -226,7 +227,7 @@ def probe_database(url: str, *, timeout: int = 5) -> ProbeResult:
             revision = current_revision(conn)
             tables = set(inspect(conn).get_table_names())
     except Exception as exc:  # every driver error becomes a sentence
-        return ProbeResult(False, _connection_problem(exc, u))
+        return ProbeResult(False, connection_problem(exc, u))
     finally:
         engine.dispose()
     major = version.split(".")[0]
@@ -280,33 +281,6 @@ def _schema_verdict(prefix: str, revision: str | None, tables: set[str]) -> Prob
 def _first_line(exc: BaseException) -> str:
     lines = str(getattr(exc, "orig", None) or exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
-
-
-def _connection_problem(exc: BaseException, u: URL) -> str:
-    detail = str(getattr(exc, "orig", None) or exc)
-    low = detail.lower()
-    server = f"{u.host or 'localhost'}:{u.port or 5432}"
-    if "password authentication failed" in low or "no password supplied" in low:
-        return f"用户名或密码不正确：服务器 {server} 拒绝了用户 {u.username or '（未填）'} 的登录。"
-    if "does not exist" in low and "database" in low:
-        return (
-            f"服务器 {server} 上没有名为 {u.database} 的数据库：请管理员先创建它"
-            "（CREATE DATABASE），再运行 cstrainer db init 建表。"
-        )
-    if "role" in low and "does not exist" in low:
-        return f"服务器 {server} 上没有用户 {u.username}：请检查用户名，或请管理员创建该用户。"
-    if "could not translate host name" in low or "name or service not known" in low or "nodename" in low:
-        return f"找不到服务器 {u.host}：主机名无法解析，请检查服务器地址和网络。"
-    if "timeout" in low or "timed out" in low:
-        return f"连接服务器 {server} 超时：请检查服务器地址、端口和网络（防火墙），以及服务器是否已启动。"
-    if "refused" in low or "no route to host" in low or "unreachable" in low:
-        return f"无法连接到服务器 {server}：连接被拒绝，请检查端口是否正确、数据库服务是否已启动。"
-    if "pg_hba.conf" in low:
-        return f"服务器 {server} 不允许从本机登录（pg_hba.conf）：请管理员为本机开放访问。"
-    first = detail.strip().splitlines()[0] if detail.strip() else type(exc).__name__
-    if u.password:
-        first = first.replace(u.password, "***")
-    return f"无法连接数据库 {describe_url(u)}：{first}"
 
 
 def url_for_display(url: str) -> str:

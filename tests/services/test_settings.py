@@ -137,10 +137,10 @@ def test_a_broken_settings_file_stops_opening_instead_of_using_the_local_file() 
 def test_connection_problems_are_explained_without_the_password(driver_message: str, expected: str) -> None:
     from sqlalchemy.engine import make_url
 
-    from cstrainer.services.database_admin import _connection_problem
+    from cstrainer.storage.database import connection_problem
 
     url = make_url("postgresql+psycopg://kefu:Secret-pw-9@db.example.com:5432/train")
-    text = _connection_problem(Exception(driver_message), url)
+    text = connection_problem(Exception(driver_message), url)
     assert expected in text and "Secret-pw-9" not in text
 
 
