@@ -249,11 +249,6 @@ def _migrate(engine: Engine, url: URL, *, backup: bool) -> Path | None:
         conn_cm.__exit__(None, None, None)
 
 
-def _short(exc: BaseException) -> str:
-    msg = str(exc).strip().splitlines()
-    return msg[0] if msg else type(exc).__name__
-
-
 # --- backup and restore ------------------------------------------------------------------------
 
 
