@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from cstrainer.domain.accounts import Permission
 from cstrainer.services import audit
 from cstrainer.services.actor import Actor
+from cstrainer.services.conflicts import lock_for_edit
 from cstrainer.services.errors import InvalidInput, NotFound, ValidationFailed
 from cstrainer.storage.database import Database
 from cstrainer.storage.models import ComplianceRule
@@ -234,7 +235,8 @@ class ComplianceService:
                 row = ComplianceRule(position=last + 1, version=1)
                 s.add(row)
             else:
-                found = s.get(ComplianceRule, rule_id)
+                # locked: nobody saves between the version check and the write
+                found = lock_for_edit(s, ComplianceRule, ComplianceRule.id == rule_id)
                 if found is None:
                     raise NotFound(f"找不到违禁词规则 {rule_id}（可能已被同事删除）")
                 row = found

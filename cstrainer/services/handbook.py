@@ -62,6 +62,7 @@ from cstrainer.domain.handbook import (
 )
 from cstrainer.services import audit
 from cstrainer.services.actor import Actor
+from cstrainer.services.conflicts import lock_for_edit
 from cstrainer.services.errors import InvalidInput, NotFound, ValidationFailed
 from cstrainer.storage.database import Database
 from cstrainer.storage.models import (
@@ -567,7 +568,7 @@ class HandbookService:
         body = _validated(kind, key, data)
         columns = self._columns(s, kind, body)
         model = _MODELS[kind]
-        row: Any = s.scalar(select(model).where(model.key == key).with_for_update())
+        row: Any = lock_for_edit(s, model, model.key == key)  # nobody saves between check and write
         now = utcnow()
         label = KIND_LABELS[kind]
         if row is None:

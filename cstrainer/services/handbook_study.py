@@ -54,6 +54,7 @@ from cstrainer.domain.handbook_cards import (
 from cstrainer.domain.wrong_book import local_date
 from cstrainer.services import audit
 from cstrainer.services.actor import Actor
+from cstrainer.services.conflicts import lock_for_edit
 from cstrainer.services.errors import InvalidInput, NotFound, PermissionDenied
 from cstrainer.services.users import actor_for
 from cstrainer.storage.database import Database
@@ -462,7 +463,8 @@ class HandbookStudyService:
             if card_id.startswith("gen:"):
                 raise InvalidInput("自动生成的卡片不能直接修改：请修改手册里的对应内容", field="card_id")
             raise NotFound(f"找不到卡片 {card_id}")
-        row = s.get(HandbookCard, row_id)
+        # locked (callers write): nobody saves between a version check and the write
+        row = lock_for_edit(s, HandbookCard, HandbookCard.id == row_id)
         if row is None or row.retired:
             raise NotFound(f"找不到卡片 {card_id}（可能已被同事停用）")
         return row
