@@ -30,18 +30,13 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
-    Date,
-    DateTime,
     and_,
     case,
-    cast,
     func,
-    literal_column,
     or_,
     select,
     text,
     true,
-    type_coerce,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
@@ -200,6 +195,22 @@ class PersonRow:
     typing_best_net_cpm: float | None
 
 
+@dataclass(frozen=True)
+class _Figures:
+    """What the team overview and the agent profile share (see AnalyticsService._figures)."""
+
+    exam_attempts: int
+    exams_passed: int
+    exam_avg_percent: float | None
+    sessions: int
+    session_avg_score: float | None
+    session_success_rate: float | None
+    dimension_avgs: dict[str, float]
+    reply_buckets: list[int]
+    score_trend: list[tuple[date, float]]
+    exam_trend: list[tuple[date, float]]
+
+
 #: whose activity a query covers: ("user", id), ("team", id), or None for everybody
 _Scope = tuple[str, int] | None
 
@@ -214,14 +225,6 @@ def _ratio(num: Any, den: Any) -> float | None:
 
 def _f(value: Any, digits: int = 2) -> float | None:
     return None if value is None else round(float(value), digits)
-
-
-def _as_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def local_offset_minutes(at: datetime) -> int:
@@ -297,12 +300,6 @@ class AnalyticsService:
 
     # --- SQL helpers -----------------------------------------------------------------------------------
 
-    def _local_day(self, col: Any, start: datetime) -> Any:
-        minutes = local_offset_minutes(start)
-        if self._db.is_sqlite:
-            return func.date(col, f"{minutes:+d} minutes")
-        return cast(type_coerce(col, DateTime) + literal_column(f"interval '{minutes} minutes'"), Date)
-
     @staticmethod
     def _period(start: datetime, end: datetime) -> tuple[datetime, datetime]:
         start, end = _utc(start), _utc(end)
@@ -328,41 +325,29 @@ class AnalyticsService:
             RolePlaySession.started_at < end,
         )
 
-    def _exam_totals(self, s: Session, where: ColumnElement[bool], start: datetime, end: datetime) -> Any:
-        return s.execute(
-            select(
-                func.count(Attempt.id),
-                func.sum(case((Attempt.passed.is_(True), 1), else_=0)),
-                func.avg(Attempt.percent),
-            ).where(self._graded(start, end), where)
-        ).one()
-
-    def _session_totals(self, s: Session, where: ColumnElement[bool], start: datetime, end: datetime) -> Any:
-        return s.execute(
-            select(
-                func.count(RolePlaySession.id),
-                func.avg(RolePlaySession.score),
-                func.avg(case((RolePlaySession.success.is_(True), 1.0), else_=0.0)),
-            ).where(self._finished(start, end), where)
-        ).one()
-
-    def _dimension_avgs(
-        self, s: Session, where: ColumnElement[bool], start: datetime, end: datetime
-    ) -> dict[str, float]:
-        cols = [func.avg(getattr(RolePlaySession, c)) for c in DIMENSION_COLUMNS.values()]
-        row = s.execute(select(*cols).where(self._finished(start, end), where)).one()
-        return {
-            label: round(float(v), 2)
-            for label, v in zip(DIMENSION_COLUMNS, row, strict=True)
-            if v is not None
-        }
-
-    def _trend(
-        self, s: Session, col: Any, value: Any, where: ColumnElement[bool], start: datetime
-    ) -> list[tuple[date, float]]:
-        day = self._local_day(col, start).label("day")
-        rows = s.execute(select(day, func.avg(value)).where(where).group_by(day).order_by(day)).all()
-        return [(_as_date(d), round(float(v), 2)) for d, v in rows if v is not None]
+    def _figures(self, s: Session, cond: _Scope, start: datetime, end: datetime) -> _Figures:
+        """Exam and role-play totals, dimension averages, reply-time buckets and daily trends from
+        the per-hour sums (roll-ups for a team's or everybody's sealed days)."""
+        exams = self._sums(s, EXAMS, cond, start, end)
+        sess = self._sums(s, SESSIONS, cond, start, end)
+        ex, se = self._totals(EXAMS, exams), self._totals(SESSIONS, sess)
+        n_sess = int(se["sessions"])
+        return _Figures(
+            exam_attempts=int(ex["attempts"]),
+            exams_passed=int(ex["passed"]),
+            exam_avg_percent=ex["percent_sum"] / ex["percent_n"] if ex["percent_n"] else None,
+            sessions=n_sess,
+            session_avg_score=se["score_sum"] / n_sess if n_sess else None,
+            session_success_rate=se["success_n"] / n_sess if n_sess else None,
+            dimension_avgs={
+                label: round(se[f"{col}_sum"] / se[f"{col}_n"], 2)
+                for label, col in DIMENSION_COLUMNS.items()
+                if se[f"{col}_n"]
+            },
+            reply_buckets=[int(se[f"reply_b{i}"]) for i in range(len(RESPONSE_BUCKETS))],
+            score_trend=self._hourly_trend(SESSIONS, sess, "score_sum", "sessions", start),
+            exam_trend=self._hourly_trend(EXAMS, exams, "percent_sum", "percent_n", start),
+        )
 
     def _seal(self, start: datetime, end: datetime) -> None:
         """Seal the roll-ups of the period's whole past days (a no-op once they are)."""
@@ -446,29 +431,12 @@ class AnalyticsService:
                 .subquery()
             )
             active_people = s.scalar(select(func.count()).select_from(active_ids))
-            # per-hour sums (roll-ups for everybody's sealed days): totals, dimensions, reply-time
-            # buckets and the daily trends all come from them
-            exams = self._sums(s, EXAMS, cond, start, end)
-            sess = self._sums(s, SESSIONS, cond, start, end)
-            ex, se = self._totals(EXAMS, exams), self._totals(SESSIONS, sess)
-            n_att, n_pass = int(ex["attempts"]), int(ex["passed"])
-            avg_pct = ex["percent_sum"] / ex["percent_n"] if ex["percent_n"] else None
-            n_sess = int(se["sessions"])
-            avg_score = se["score_sum"] / n_sess if n_sess else None
-            success = se["success_n"] / n_sess if n_sess else None
-            dims = {
-                label: round(se[f"{col}_sum"] / se[f"{col}_n"], 2)
-                for label, col in DIMENSION_COLUMNS.items()
-                if se[f"{col}_n"]
-            }
-            hist = {i: int(se[f"reply_b{i}"]) for i in range(len(RESPONSE_BUCKETS))}
+            fig = self._figures(s, cond, start, end)
             drills = s.scalar(
                 select(func.count(PhraseDrillAttempt.id)).where(
                     PhraseDrillAttempt.created_at >= start, PhraseDrillAttempt.created_at < end, d_where
                 )
             )
-            score_trend = self._hourly_trend(SESSIONS, sess, "score_sum", "sessions", start)
-            exam_trend = self._hourly_trend(EXAMS, exams, "percent_sum", "percent_n", start)
         return TeamOverview(
             team_id=team_id,
             team_name=label,
@@ -476,20 +444,20 @@ class AnalyticsService:
             end=end,
             people=int(people or 0),
             active_people=int(active_people or 0),
-            exam_attempts=int(n_att or 0),
-            exam_pass_rate=_ratio(n_pass or 0, n_att),
-            exam_avg_percent=_f(avg_pct),
-            sessions=int(n_sess or 0),
-            session_avg_score=_f(avg_score),
-            session_success_rate=_f(success, 4) if n_sess else None,
+            exam_attempts=fig.exam_attempts,
+            exam_pass_rate=_ratio(fig.exams_passed, fig.exam_attempts),
+            exam_avg_percent=_f(fig.exam_avg_percent),
+            sessions=fig.sessions,
+            session_avg_score=_f(fig.session_avg_score),
+            session_success_rate=_f(fig.session_success_rate, 4),
             drill_attempts=int(drills or 0),
             assignments_done_rate=self._assignments_done_rate(actor, team_id, label, start, end),
-            dimension_avgs=dims,
+            dimension_avgs=fig.dimension_avgs,
             response_time_histogram=[
-                (lbl, int(hist.get(i, 0))) for i, (lbl, _) in enumerate(RESPONSE_BUCKETS)
+                (lbl, n) for (lbl, _), n in zip(RESPONSE_BUCKETS, fig.reply_buckets, strict=True)
             ],
-            score_trend=score_trend,
-            exam_trend=exam_trend,
+            score_trend=fig.score_trend,
+            exam_trend=fig.exam_trend,
         )
 
     def _assignments_done_rate(
@@ -527,21 +495,7 @@ class AnalyticsService:
                 raise NotFound(f"没有编号为 {user_id} 的人员")
             actor.require_view_person(u.id, u.team_id, u.login)
             team = s.get(Team, u.team_id) if u.team_id is not None else None
-            a_where = Attempt.user_id == user_id
-            r_where = RolePlaySession.user_id == user_id
-            n_att, n_pass, avg_pct = self._exam_totals(s, a_where, start, end)
-            n_sess, avg_score, _ = self._session_totals(s, r_where, start, end)
-            exam_trend = self._trend(
-                s, Attempt.submitted_at, Attempt.percent, and_(self._graded(start, end), a_where), start
-            )
-            rp_trend = self._trend(
-                s,
-                RolePlaySession.started_at,
-                RolePlaySession.score,
-                and_(self._finished(start, end), r_where),
-                start,
-            )
-            dims = self._dimension_avgs(s, r_where, start, end)
+            fig = self._figures(s, ("user", user_id), start, end)
             weak = self._weak_categories(s, ("user", user_id), start, end)
             wb = s.execute(
                 select(Question.category, func.count(WrongBookEntry.id))
@@ -576,14 +530,14 @@ class AnalyticsService:
                 stage=u.stage,
                 start=start,
                 end=end,
-                exam_attempts=int(n_att or 0),
-                exam_pass_rate=_ratio(n_pass or 0, n_att),
-                exam_avg_percent=_f(avg_pct),
-                sessions=int(n_sess or 0),
-                session_avg_score=_f(avg_score),
-                exam_trend=exam_trend,
-                roleplay_trend=rp_trend,
-                dimension_avgs=dims,
+                exam_attempts=fig.exam_attempts,
+                exam_pass_rate=_ratio(fig.exams_passed, fig.exam_attempts),
+                exam_avg_percent=_f(fig.exam_avg_percent),
+                sessions=fig.sessions,
+                session_avg_score=_f(fig.session_avg_score),
+                exam_trend=fig.exam_trend,
+                roleplay_trend=fig.score_trend,
+                dimension_avgs=fig.dimension_avgs,
                 weak_categories=[(w.label, w.total, round(w.rate, 4)) for w in weak],
                 wrong_book_topics=[(c, int(n)) for c, n in wb],
                 typing_attempts=int(t_n or 0),
