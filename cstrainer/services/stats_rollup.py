@@ -51,6 +51,7 @@ from sqlalchemy import (
     extract,
     func,
     insert,
+    inspect,
     literal_column,
     or_,
     select,
@@ -97,10 +98,6 @@ HOUR = 3600
 
 def day_of(at: datetime) -> int:
     return int(_utc(at).timestamp() // DAY)
-
-
-def hour_of(at: datetime) -> int:
-    return int(_utc(at).timestamp() // HOUR)
 
 
 def day_start(day: int) -> datetime:
@@ -593,8 +590,6 @@ _WATCHED: dict[type, tuple[str, ...]] = {
 
 def _times(obj: Any, attr: str) -> Iterator[datetime]:
     """The attribute's current value and, when changed in this flush, its previous ones."""
-    from sqlalchemy import inspect
-
     state = inspect(obj)
     hist = state.attrs[attr].history
     for v in chain(hist.added or (), hist.unchanged or (), hist.deleted or ()):
@@ -603,8 +598,6 @@ def _times(obj: Any, attr: str) -> Iterator[datetime]:
 
 
 def _changed(obj: Any, names: tuple[str, ...]) -> bool:
-    from sqlalchemy import inspect
-
     state = inspect(obj)
     return any(state.attrs[n].history.has_changes() for n in names)
 
@@ -664,7 +657,6 @@ __all__ = [
     "day_of",
     "day_start",
     "ensure_sealed",
-    "hour_of",
     "hour_start",
     "miss_rows",
     "misses_of",
