@@ -20,12 +20,13 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from cstrainer.text.normalize import fold
 
 __all__ = [
     "PENALTY_PER_ERROR",
+    "PHRASE_SCENES",
     "PLACEHOLDERS",
     "RECALL_MIN_RATIO",
     "CharOp",
@@ -39,6 +40,12 @@ __all__ = [
 
 #: The placeholders a phrase may contain (same list as :data:`cstrainer.formats.content_pack.PLACEHOLDERS`).
 PLACEHOLDERS: tuple[str, ...] = ("顾客昵称", "商品名", "订单号")
+
+#: The scenes of the phrase library, in the order of a chat (content packs validate against it).
+PhraseScene = Literal[
+    "迎宾", "咨询", "推荐", "议价", "催付", "售中改地址", "物流查询", "退换货", "投诉安抚", "送别"
+]
+PHRASE_SCENES: tuple[str, ...] = get_args(PhraseScene)
 
 _PLACEHOLDER_RE = re.compile(r"\{([^{}\n]*)\}")
 

@@ -56,6 +56,8 @@ from pydantic import (
 )
 from pydantic_core import ErrorDetails, PydanticCustomError
 
+from cstrainer.domain.phrases import PHRASE_SCENES as _PHRASE_SCENES
+from cstrainer.domain.phrases import PhraseScene as _PhraseScene
 from cstrainer.domain.questions import count_blanks as _count_blanks
 from cstrainer.domain.scenario import DEFAULT_SUCCESS_OUTCOMES as DEFAULT_SUCCESS_OUTCOMES
 from cstrainer.domain.scenario import OUTCOME_PREFIX as OUTCOME_PREFIX
@@ -163,9 +165,8 @@ QuestionCategory = Annotated[str, StringConstraints(strip_whitespace=True, min_l
 ExamPurpose = Literal["入职考试", "上岗检测", "专项"]
 ScenarioStage = Literal["售前", "售中", "售后"]
 Persona = Literal["爽快型", "犹豫型", "逗比型", "深沉型", "可爱型", "急躁型", "愤怒型", "砍价型"]
-PhraseScene = Literal[
-    "迎宾", "咨询", "推荐", "议价", "催付", "售中改地址", "物流查询", "退换货", "投诉安抚", "送别"
-]
+# The phrase scenes live with the phrase domain (the GUI reads them without loading this module).
+PhraseScene = _PhraseScene
 
 # How a role-play conversation can end (a turn target is a turn id or ``end:<outcome>``): the
 # vocabulary lives with the role-play domain (cstrainer.domain.scenario) and is re-exported here.
@@ -1674,4 +1675,4 @@ QUESTION_TYPES: tuple[str, ...] = get_args(QuestionType)
 EXAM_PURPOSES: tuple[str, ...] = get_args(ExamPurpose)
 SCENARIO_STAGES: tuple[str, ...] = get_args(ScenarioStage)
 PERSONAS: tuple[str, ...] = get_args(Persona)
-PHRASE_SCENES: tuple[str, ...] = get_args(PhraseScene)
+PHRASE_SCENES: tuple[str, ...] = _PHRASE_SCENES

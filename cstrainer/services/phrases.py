@@ -65,13 +65,6 @@ from sqlalchemy.orm import Session
 from cstrainer.domain.accounts import Permission
 from cstrainer.domain.phrase_release import PhraseRelease, ReleaseDiff, ReleaseStamp, diff_releases
 from cstrainer.domain.phrases import PhraseItem
-from cstrainer.formats.phrase_release import (
-    PhraseReleaseError,
-    dumps_release,
-    load_release,
-    read_release_zip,
-    write_release_zip,
-)
 from cstrainer.services import audit
 from cstrainer.services.actor import Actor
 from cstrainer.services.conflicts import fields_of, lock_for_edit, who
@@ -1064,6 +1057,8 @@ class PhraseService:
 
     def export_release(self, actor: Actor, version: str, path: Path) -> Path:
         """Write release ``version`` as ``<version>.cstrainer-phrases.zip`` (``path``: file or folder)."""
+        from cstrainer.formats.phrase_release import write_release_zip
+
         actor.require(Permission.EXPORT_CONTENT)
         release = self.get_release(actor, version)
         try:
@@ -1074,6 +1069,8 @@ class PhraseService:
     def import_release(self, actor: Actor, path: Path) -> ReleaseImportResult:
         """Import a release zip from another PC: verify it (checksums, safe paths, not older than
         the newest release here) and make its content the team library, all or nothing."""
+        from cstrainer.formats.phrase_release import PhraseReleaseError, read_release_zip
+
         actor.require(Permission.IMPORT_CONTENT)
         with self._db.session() as s:
             newest = max(
@@ -1104,6 +1101,8 @@ class PhraseService:
         history of the sample library), oldest first; versions already here are left alone and the
         library itself is not touched (it is imported from the phrase packs). All or nothing.
         Returns how many releases were added."""
+        from cstrainer.formats.phrase_release import PhraseReleaseError, load_release
+
         actor.require(Permission.IMPORT_CONTENT)
         files = sorted(p for folder in folders for p in Path(folder).glob("phrase_releases/*.yaml"))
         releases: list[PhraseRelease] = []
@@ -1200,6 +1199,8 @@ def _sort_key(stamp: ReleaseStamp) -> Any:
 
 
 def _sha256(release: PhraseRelease) -> str:
+    from cstrainer.formats.phrase_release import PhraseReleaseError, dumps_release
+
     try:
         body = dumps_release(release)
     except PhraseReleaseError as exc:

@@ -132,3 +132,32 @@ def test_postgresql_database_is_created_and_reopened(pg_url: str) -> None:
     db = open_database(pg_url)  # second open: nothing to do
     assert db.backup_path is None
     db.dispose()
+
+
+def test_schema_head_constant_is_alembic_head() -> None:
+    # The quick "already current" check at opening compares against SCHEMA_HEAD: a new migration
+    # must move it, or every database would be upgraded at each start (or never).
+    from cstrainer.storage.database import SCHEMA_HEAD
+
+    assert head_revision() == SCHEMA_HEAD
+
+
+def test_opening_a_current_database_does_not_load_alembic(tmp_path: Path) -> None:
+    # GIVEN a database at the head revision
+    import subprocess
+    import sys
+
+    file = tmp_path / "current.sqlite"
+    open_database(f"sqlite:///{file}").dispose()
+    # WHEN another process opens it
+    code = (
+        "import sys\n"
+        "from cstrainer.storage.database import open_database\n"
+        f"db = open_database({f'sqlite:///{file}'!r})\n"
+        "print(db.revision, 'alembic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    # THEN it finds the revision without importing Alembic (start-up cost), and a new database
+    # still gets Alembic's migrations (the test above opened one)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [head_revision(), "False"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.account_page_view import AccountPageView
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.password_dialog import ChangePasswordDialog, PasswordMode
 from cstrainer.gui.qt import QT_TRANSLATE_NOOP, QColor, QCoreApplication, QVBoxLayout, QWidget
 from cstrainer.gui.table_model import Column, RecordTableModel, local_time
@@ -111,13 +111,3 @@ class AccountPage(Page):
     def _password_changed(self) -> None:
         self.ctx.show_status(self.tr("密码已修改"))
         self.reload()
-
-
-register_page(
-    key="account",
-    title=QT_TRANSLATE_NOOP("pages", "我的账号"),
-    factory=AccountPage,
-    icon="SP_DirHomeIcon",
-    roles=None,
-    order=ORDER["我的账号"],
-)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from cstrainer.domain.accounts import Permission, Role
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.data_page import DataPage
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.pages.users_page import UsersPage
-from cstrainer.gui.qt import QT_TRANSLATE_NOOP, QTabWidget, QVBoxLayout, QWidget
+from cstrainer.gui.qt import QTabWidget, QVBoxLayout, QWidget
 
 
 class AdminPage(Page):
@@ -35,15 +34,3 @@ class AdminPage(Page):
     def show_tab(self, name: str) -> None:
         """``"users"`` or ``"data"``."""
         self.tabs.setCurrentWidget(self.users_page if name == "users" else self.data_page)
-
-
-register_page(
-    key="admin",
-    title=QT_TRANSLATE_NOOP("pages", "管理"),
-    factory=AdminPage,
-    icon="SP_FileDialogDetailedView",
-    # Managers manage; trainers may view the people list and import/export content.
-    roles={Role.TRAINER, Role.MANAGER},
-    permission=Permission.VIEW_USERS,
-    order=ORDER["管理"],
-)

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cstrainer.domain.accounts import Permission, Role
+from cstrainer.domain.accounts import Role
 from cstrainer.gui import errors, prompts
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.forms import FormDialog, Problem
 from cstrainer.gui.pages.assignments_page_view import AssignmentsPageView
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.pages.tasks_page import kind_icon, kind_label
 from cstrainer.gui.qt import (
     QT_TRANSLATE_NOOP,
@@ -683,14 +683,3 @@ class AssignmentsPage(Page):
             owner=self,
             name="assignments.cancel",
         )
-
-
-register_page(
-    key="assignments",
-    title=QT_TRANSLATE_NOOP("pages", "任务分配"),
-    factory=AssignmentsPage,
-    icon="SP_FileDialogListView",
-    roles={Role.TRAINER, Role.MANAGER},
-    permission=Permission.VIEW_USERS,
-    order=ORDER["任务分配"],
-)

@@ -10,11 +10,10 @@ import json
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from cstrainer.domain.accounts import Permission
 from cstrainer.gui import prompts
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.audit_page_view import AuditPageView
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.qt import QT_TRANSLATE_NOOP, QCoreApplication, QDate, QVBoxLayout, QWidget
 from cstrainer.gui.table_model import RECORD_ROLE, Column, RecordTableModel, local_time
 from cstrainer.services.audit import AuditPage as AuditResult
@@ -277,13 +276,3 @@ class AuditPage(Page):
             owner=self,
             name="audit.export",
         )
-
-
-register_page(
-    key="audit",
-    title=QT_TRANSLATE_NOOP("pages", "审计日志"),
-    factory=AuditPage,
-    icon="SP_FileDialogDetailedView",
-    permission=Permission.VIEW_AUDIT_LOG,
-    order=ORDER["审计日志"],
-)

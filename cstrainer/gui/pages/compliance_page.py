@@ -20,7 +20,7 @@ from cstrainer.gui import errors, prompts
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.forms import set_message
 from cstrainer.gui.pages.compliance_page_view import CompliancePageView
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.qt import (
     QT_TRANSLATE_NOOP,
     QColor,
@@ -848,14 +848,5 @@ class CompliancePage(Page):
         sel = self.view.try_edit.extraSelections()[index]
         return sel.format.background().color().name()
 
-
-register_page(
-    key="compliance",
-    title=QT_TRANSLATE_NOOP("pages", "违禁词库"),
-    factory=CompliancePage,
-    icon="SP_MessageBoxWarning",
-    roles=None,
-    order=ORDER["违禁词库"],
-)
 
 __all__ = ["CompliancePage", "RuleFilterProxy", "category_text", "load_rules", "matches"]

@@ -29,7 +29,7 @@ from cstrainer.gui.pages.dashboard_page_view import (
     ExportDialogView,
     stretch_column,
 )
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.qt import (
     QT_TRANSLATE_NOOP,
     QCoreApplication,
@@ -1224,13 +1224,3 @@ def chart_panels(page: DashboardPage) -> Sequence[ChartPanel]:
         v.radar_chart,
         v.leaderboard_chart,
     )
-
-
-register_page(
-    key="dashboard",
-    title=QT_TRANSLATE_NOOP("pages", "报表"),
-    factory=DashboardPage,
-    icon="SP_ComputerIcon",  # a screen: the dashboards
-    roles=None,
-    order=ORDER["报表"],
-)

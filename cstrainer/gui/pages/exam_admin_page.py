@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
 
-from cstrainer.domain.accounts import Permission, Role
+from cstrainer.domain.accounts import Permission
 from cstrainer.domain.papers import DEFAULT_POINTS, DrawRule
 from cstrainer.domain.questions import CATEGORIES, TYPE_LABELS, QuestionType
 from cstrainer.gui import errors, prompts
@@ -36,9 +36,8 @@ from cstrainer.gui.pages.exam_admin_page_view import (
     fit_columns,
 )
 from cstrainer.gui.pages.question_editor import DIFFICULTY_LABELS, QuestionEditorDialog, open_editor
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.qt import (
-    QT_TRANSLATE_NOOP,
     QColor,
     QComboBox,
     QCoreApplication,
@@ -1488,16 +1487,6 @@ class ExamAdminPage(Page):
             ok_text=_t("离开"),
         )
 
-
-register_page(
-    key="exam_admin",
-    title=QT_TRANSLATE_NOOP("pages", "试卷管理"),
-    factory=ExamAdminPage,
-    icon="SP_FileDialogInfoView",
-    roles={Role.TRAINER, Role.MANAGER},
-    permission=Permission.EDIT_CONTENT,
-    order=ORDER["试卷管理"],
-)
 
 __all__ = [
     "ExamAdminPage",

@@ -16,7 +16,7 @@ from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.exam_result import ExamResultWidget, format_duration, verdict
 from cstrainer.gui.pages.exam_session import ExamSession
 from cstrainer.gui.pages.exams_page_view import ExamsListView, stretch_first_column
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.qt import (
     QT_TRANSLATE_NOOP,
     QColor,
@@ -327,13 +327,3 @@ class ExamsPage(Page):
         rows = self.list_view.attempts_table.selectionModel().selectedRows()
         if rows:
             self.show_result(self.attempt_model.record(rows[0].row()))
-
-
-register_page(
-    key="exams",
-    title=QT_TRANSLATE_NOOP("pages", "考试"),
-    factory=ExamsPage,
-    icon="SP_FileDialogContentsView",
-    roles=None,  # everyone: trainees and agents take exams; trainers and managers see all of them
-    order=ORDER["考试"],
-)

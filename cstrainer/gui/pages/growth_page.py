@@ -27,9 +27,8 @@ from cstrainer.gui.pages.growth_page_view import (
     GrowthPageView,
     PersonPanel,
 )
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.qt import (
-    QT_TRANSLATE_NOOP,
     QCheckBox,
     QColor,
     QComboBox,
@@ -694,13 +693,3 @@ class GrowthPage(Page):
             owner=self,
             name="growth.opt_in",
         )
-
-
-register_page(
-    key="growth",
-    title=QT_TRANSLATE_NOOP("pages", "成长路径"),
-    factory=GrowthPage,
-    icon="SP_ArrowUp",
-    roles=None,
-    order=ORDER["成长路径"],
-)

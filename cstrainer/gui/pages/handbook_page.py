@@ -32,7 +32,7 @@ from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.handbook_dialogs import CompareDialog, HistoryDialog, ImportDialog
 from cstrainer.gui.pages.handbook_editor import HandbookEditorDialog
 from cstrainer.gui.pages.handbook_page_view import HandbookPageView
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.qt import (
     QT_TRANSLATE_NOOP,
     QColor,
@@ -1008,13 +1008,3 @@ class HandbookPage(Page):
         selected = self.selected_flags() if self.trainer else []
         v.resolve_button.setEnabled(any(f.resolved_at is None for f in selected))
         v.open_flag_doc_button.setEnabled(bool(selected))
-
-
-register_page(
-    key="handbook",
-    title=QT_TRANSLATE_NOOP("pages", "产品手册"),
-    factory=HandbookPage,
-    icon="SP_FileDialogInfoView",
-    roles=None,
-    order=ORDER["产品手册"],
-)

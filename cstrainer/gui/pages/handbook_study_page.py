@@ -25,9 +25,8 @@ from cstrainer.domain.handbook import COMPARE_FIELDS, FIELD_LABELS, KIND_LABELS
 from cstrainer.gui import prompts
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.handbook_study_page_view import RATINGS, CardEditorView, HandbookStudyPageView
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.qt import (
-    QT_TRANSLATE_NOOP,
     QAction,
     QCoreApplication,
     QKeySequence,
@@ -729,13 +728,3 @@ class HandbookStudyPage(Page):
     def page_closing(self) -> None:
         if self.editor is not None:
             self.editor.close()
-
-
-register_page(
-    key="handbook_study",
-    title=QT_TRANSLATE_NOOP("pages", "手册学习"),
-    factory=HandbookStudyPage,
-    icon="SP_DialogYesButton",
-    roles=None,
-    order=ORDER["手册学习"],
-)

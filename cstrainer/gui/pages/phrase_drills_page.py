@@ -17,8 +17,8 @@ from cstrainer.domain.accounts import Permission
 from cstrainer.domain.phrases import TypingResult
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.phrase_drills_page_view import PhraseDrillsPageView
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
-from cstrainer.gui.qt import QT_TRANSLATE_NOOP, QTableWidgetItem, QVBoxLayout, QWidget
+from cstrainer.gui.pages.registry import Page
+from cstrainer.gui.qt import QTableWidgetItem, QVBoxLayout, QWidget
 from cstrainer.services.phrase_drills import (
     DrillAttemptRecord,
     DrillStats,
@@ -461,13 +461,3 @@ def _html(text: str) -> str:
     import html
 
     return html.escape(text)
-
-
-register_page(
-    key="phrase_drills",
-    title=QT_TRANSLATE_NOOP("pages", "话术练习"),
-    factory=PhraseDrillsPage,
-    icon="SP_BrowserReload",
-    roles=None,
-    order=ORDER["话术练习"],
-)

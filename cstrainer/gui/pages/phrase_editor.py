@@ -13,8 +13,7 @@ import uuid
 from collections.abc import Sequence
 
 from cstrainer.domain.accounts import Permission
-from cstrainer.domain.phrases import PLACEHOLDERS, PhraseItem
-from cstrainer.formats.content_pack import PHRASE_SCENES
+from cstrainer.domain.phrases import PHRASE_SCENES, PLACEHOLDERS, PhraseItem
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.phrase_editor_view import PhraseEditorView
 from cstrainer.gui.qt import (

@@ -12,19 +12,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cstrainer.domain.accounts import Permission
-from cstrainer.domain.phrases import PhraseItem
-from cstrainer.formats.content_pack import PHRASE_SCENES
+from cstrainer.domain.phrases import PHRASE_SCENES, PhraseItem
 from cstrainer.gui import prompts
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.phrase_editor import PhraseEditorDialog
-from cstrainer.gui.pages.phrase_import_dialog import EXPORT_FILTER, TABLE_FILTER, PhraseImportDialog
 from cstrainer.gui.pages.phrase_release_dialog import ReleaseDialog, WhatChangedDialog
 from cstrainer.gui.pages.phrase_review_panel import PhraseReviewPanel
 from cstrainer.gui.pages.phrases_page_view import PhrasesPageView
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.qt import (
     QT_TRANSLATE_NOOP,
     QApplication,
@@ -38,8 +36,10 @@ from cstrainer.gui.qt import (
 )
 from cstrainer.services import Services
 from cstrainer.services.actor import Actor
-from cstrainer.services.phrase_io import ImportPreview, ImportResult
 from cstrainer.services.phrases import PhraseRecord, Scope, SeenChanges
+
+if TYPE_CHECKING:  # the import/export code (openpyxl) loads when a table is imported or exported
+    from cstrainer.services.phrase_io import ImportPreview, ImportResult
 
 SEARCH_LIMIT = 200
 REINDEX_WAIT_SECONDS = 30.0
@@ -395,6 +395,8 @@ class PhrasesPage(Page):
 
     def import_table(self) -> None:
         """Pick a Qianniu CSV / xlsx, preview it on the database thread, then show the preview."""
+        from cstrainer.gui.pages.phrase_import_dialog import TABLE_FILTER
+
         path = prompts.choose_open_file(self, self.tr("导入话术表格"), filters=self.tr(TABLE_FILTER))
         if path is None:
             return
@@ -408,6 +410,8 @@ class PhrasesPage(Page):
         )
 
     def _previewed(self, path: Path, preview: ImportPreview) -> None:
+        from cstrainer.gui.pages.phrase_import_dialog import PhraseImportDialog
+
         dialog = PhraseImportDialog(self.ctx, path, preview, self)
         dialog.imported.connect(self._table_imported)
         self.dialog = dialog
@@ -423,6 +427,8 @@ class PhrasesPage(Page):
 
     def export_table(self) -> None:
         """Export the team library (the brand chosen in the filter, if any) by the file's suffix."""
+        from cstrainer.gui.pages.phrase_import_dialog import EXPORT_FILTER
+
         brand = self._filter(self.view.brand_combo)
         suggested = f"话术库-{brand or '全部'}.csv"
         path = prompts.choose_save_file(
@@ -497,13 +503,3 @@ class PhrasesPage(Page):
 def _children(item: QTreeWidgetItem) -> list[QTreeWidgetItem]:
     children = (item.child(i) for i in range(item.childCount()))
     return [child for child in children if child is not None]
-
-
-register_page(
-    key="phrases",
-    title=QT_TRANSLATE_NOOP("pages", "话术库"),
-    factory=PhrasesPage,
-    icon="SP_FileDialogDetailedView",
-    roles=None,
-    order=ORDER["话术库"],
-)

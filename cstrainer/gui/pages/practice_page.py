@@ -16,8 +16,8 @@ from cstrainer.gui import errors, prompts
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.exams_page_view import stretch_first_column
 from cstrainer.gui.pages.practice_page_view import PracticePageView
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
-from cstrainer.gui.qt import QT_TRANSLATE_NOOP, QCoreApplication, Qt, QVBoxLayout, QWidget
+from cstrainer.gui.pages.registry import Page
+from cstrainer.gui.qt import QCoreApplication, Qt, QVBoxLayout, QWidget
 from cstrainer.gui.style import BLUE, GREEN, RED
 from cstrainer.gui.table_model import Column, RecordTableModel, filter_proxy, local_time
 from cstrainer.gui.widgets import QuestionWidget, is_answered
@@ -301,13 +301,3 @@ class PracticePage(Page):
         )
         self.run = None
         v.stack.setCurrentWidget(v.summary_screen)
-
-
-register_page(
-    key="practice",
-    title=QT_TRANSLATE_NOOP("pages", "练习"),
-    factory=PracticePage,
-    icon="SP_DialogApplyButton",
-    roles=None,  # everyone
-    order=ORDER["练习"],
-)

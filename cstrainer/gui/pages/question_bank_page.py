@@ -13,14 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cstrainer.domain.accounts import Permission, Role
+from cstrainer.domain.accounts import Permission
 from cstrainer.domain.questions import CATEGORIES, TYPE_LABELS, QuestionType
 from cstrainer.gui import prompts
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.question_bank_page_view import QuestionBankPageView
 from cstrainer.gui.pages.question_editor import DIFFICULTY_LABELS, QuestionEditorDialog, open_editor
 from cstrainer.gui.pages.question_import_dialog import QuestionExportDialog, QuestionImportDialog
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.qt import (
     QT_TRANSLATE_NOOP,
     QColor,
@@ -602,14 +602,3 @@ class QuestionBankPage(Page):
         text = self.tr("导入模板已保存到 {path}。按表头说明填写后，用“导入…”导入。").format(path=path)
         self.ctx.show_status(text)
         prompts.inform(self, self.tr("下载导入模板"), text)
-
-
-register_page(
-    key="question_bank",
-    title=QT_TRANSLATE_NOOP("pages", "题库"),
-    factory=QuestionBankPage,
-    icon="SP_FileDialogListView",
-    roles={Role.TRAINER, Role.MANAGER},
-    permission=Permission.EDIT_CONTENT,
-    order=ORDER["题库"],
-)

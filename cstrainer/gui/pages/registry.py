@@ -1,38 +1,55 @@
 """The registry of main-window pages (navigation modules).
 
-A page module registers itself when imported::
-
-    from cstrainer.gui.qt import QT_TRANSLATE_NOOP
-    from cstrainer.gui.pages.registry import ORDER, register_page
+A page is registered with::
 
     register_page(
         key="exams",
         title=QT_TRANSLATE_NOOP("pages", "考试"),       # source text; translated when shown
-        factory=ExamPage,                                # Callable[[PageContext], QWidget]
+        factory=LazyFactory("cstrainer.gui.pages.exams_page", "ExamsPage"),
+                                                         # or any Callable[[PageContext], QWidget]
         icon="SP_FileDialogContentsView",                # a QStyle.StandardPixmap name, theme name or file
         roles={Role.TRAINEE, Role.AGENT},                # None = every role
         permission=None,                                 # and/or a Permission the actor must hold
         order=ORDER["考试"],
     )
 
-and is listed in ``cstrainer.gui.pages.BUILTIN_PAGE_MODULES``. The main window shows, in
-``order``, only the pages whose ``allows(actor)`` is true, and builds each one lazily the first
-time it is opened. A page widget may derive from :class:`Page` to hear when it is shown, veto
+The built-in pages are registered at the end of this module (:func:`_register_builtin_pages`)
+with a :class:`LazyFactory`: a page's module, and what it imports (charts, import/export
+formats, their services), is loaded the first time the page is opened, not at start-up. The
+main window shows, in ``order``, only the pages whose ``allows(actor)`` is true, and builds each
+one lazily the first time it is opened. A page widget may derive from :class:`Page` to hear when it is shown, veto
 leaving (an exam in progress) and clean up at logout.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from cstrainer.domain.accounts import Permission, Role
 from cstrainer.gui.context import PageContext
-from cstrainer.gui.qt import QApplication, QCoreApplication, QIcon, QStyle, QWidget
+from cstrainer.gui.qt import QT_TRANSLATE_NOOP, QApplication, QCoreApplication, QIcon, QStyle, QWidget
 from cstrainer.services.actor import Actor
 
 PageFactory = Callable[[PageContext], QWidget]
+
+
+@dataclass(frozen=True)
+class LazyFactory:
+    """A page factory that imports ``module`` and calls its ``name`` the first time it is used."""
+
+    module: str
+    name: str
+
+    def load(self) -> PageFactory:
+        factory: PageFactory = getattr(importlib.import_module(self.module), self.name)
+        return factory
+
+    def __call__(self, ctx: PageContext) -> QWidget:
+        return self.load()(ctx)
+
 
 # Where each module of the product sits in the navigation (later issues fill the gaps).
 ORDER: dict[str, int] = {
@@ -156,3 +173,168 @@ def register_page(
         order=order,
     )
     return (registry or REGISTRY).register(spec)
+
+
+def _register_builtin_pages() -> None:
+    """The product's pages, in navigation order."""
+    register_page(
+        key="tasks",
+        title=QT_TRANSLATE_NOOP("pages", "我的任务"),
+        factory=LazyFactory("cstrainer.gui.pages.tasks_page", "TasksPage"),
+        icon="SP_FileIcon",  # a sheet: the to-do list (我的账号 has the home icon)
+        roles=None,  # everyone; trainers and managers see what was assigned to them (often nothing)
+        order=ORDER["我的任务"],
+    )
+    register_page(
+        key="exams",
+        title=QT_TRANSLATE_NOOP("pages", "考试"),
+        factory=LazyFactory("cstrainer.gui.pages.exams_page", "ExamsPage"),
+        icon="SP_FileDialogContentsView",
+        roles=None,  # everyone: trainees and agents take exams; trainers and managers see all of them
+        order=ORDER["考试"],
+    )
+    register_page(
+        key="question_bank",
+        title=QT_TRANSLATE_NOOP("pages", "题库"),
+        factory=LazyFactory("cstrainer.gui.pages.question_bank_page", "QuestionBankPage"),
+        icon="SP_FileDialogListView",
+        roles={Role.TRAINER, Role.MANAGER},
+        permission=Permission.EDIT_CONTENT,
+        order=ORDER["题库"],
+    )
+    register_page(
+        key="exam_admin",
+        title=QT_TRANSLATE_NOOP("pages", "试卷管理"),
+        factory=LazyFactory("cstrainer.gui.pages.exam_admin_page", "ExamAdminPage"),
+        icon="SP_FileDialogInfoView",
+        roles={Role.TRAINER, Role.MANAGER},
+        permission=Permission.EDIT_CONTENT,
+        order=ORDER["试卷管理"],
+    )
+    register_page(
+        key="roleplay",
+        title=QT_TRANSLATE_NOOP("pages", "对话模拟"),
+        factory=LazyFactory("cstrainer.gui.pages.roleplay_page", "RolePlayPage"),
+        icon="SP_CommandLink",
+        roles=None,  # everyone practises; trainers try their scenarios here too
+        order=ORDER["对话模拟"],
+    )
+    register_page(
+        key="scenario_editor",
+        title=QT_TRANSLATE_NOOP("pages", "场景编辑"),
+        factory=LazyFactory("cstrainer.gui.pages.scenario_editor_page", "ScenarioEditorPage"),
+        icon="SP_DesktopIcon",
+        roles={Role.TRAINER, Role.MANAGER},
+        permission=Permission.EDIT_CONTENT,
+        order=ORDER["场景编辑"],
+    )
+    register_page(
+        key="roleplay-history",
+        title=QT_TRANSLATE_NOOP("pages", "对话记录"),
+        factory=LazyFactory("cstrainer.gui.pages.roleplay_history_page", "RolePlayHistoryPage"),
+        icon="SP_MediaSeekBackward",
+        roles=None,
+        order=ORDER["对话记录"],
+    )
+    register_page(
+        key="handbook",
+        title=QT_TRANSLATE_NOOP("pages", "产品手册"),
+        factory=LazyFactory("cstrainer.gui.pages.handbook_page", "HandbookPage"),
+        icon="SP_FileDialogInfoView",
+        roles=None,
+        order=ORDER["产品手册"],
+    )
+    register_page(
+        key="handbook_study",
+        title=QT_TRANSLATE_NOOP("pages", "手册学习"),
+        factory=LazyFactory("cstrainer.gui.pages.handbook_study_page", "HandbookStudyPage"),
+        icon="SP_DialogYesButton",
+        roles=None,
+        order=ORDER["手册学习"],
+    )
+    register_page(
+        key="phrases",
+        title=QT_TRANSLATE_NOOP("pages", "话术库"),
+        factory=LazyFactory("cstrainer.gui.pages.phrases_page", "PhrasesPage"),
+        icon="SP_FileDialogDetailedView",
+        roles=None,
+        order=ORDER["话术库"],
+    )
+    register_page(
+        key="compliance",
+        title=QT_TRANSLATE_NOOP("pages", "违禁词库"),
+        factory=LazyFactory("cstrainer.gui.pages.compliance_page", "CompliancePage"),
+        icon="SP_MessageBoxWarning",
+        roles=None,
+        order=ORDER["违禁词库"],
+    )
+    register_page(
+        key="phrase_drills",
+        title=QT_TRANSLATE_NOOP("pages", "话术练习"),
+        factory=LazyFactory("cstrainer.gui.pages.phrase_drills_page", "PhraseDrillsPage"),
+        icon="SP_BrowserReload",
+        roles=None,
+        order=ORDER["话术练习"],
+    )
+    register_page(
+        key="practice",
+        title=QT_TRANSLATE_NOOP("pages", "练习"),
+        factory=LazyFactory("cstrainer.gui.pages.practice_page", "PracticePage"),
+        icon="SP_DialogApplyButton",
+        roles=None,  # everyone
+        order=ORDER["练习"],
+    )
+    register_page(
+        key="growth",
+        title=QT_TRANSLATE_NOOP("pages", "成长路径"),
+        factory=LazyFactory("cstrainer.gui.pages.growth_page", "GrowthPage"),
+        icon="SP_ArrowUp",
+        roles=None,
+        order=ORDER["成长路径"],
+    )
+    register_page(
+        key="assignments",
+        title=QT_TRANSLATE_NOOP("pages", "任务分配"),
+        factory=LazyFactory("cstrainer.gui.pages.assignments_page", "AssignmentsPage"),
+        icon="SP_FileDialogListView",
+        roles={Role.TRAINER, Role.MANAGER},
+        permission=Permission.VIEW_USERS,
+        order=ORDER["任务分配"],
+    )
+    register_page(
+        key="dashboard",
+        title=QT_TRANSLATE_NOOP("pages", "报表"),
+        factory=LazyFactory("cstrainer.gui.pages.dashboard_page", "DashboardPage"),
+        icon="SP_ComputerIcon",  # a screen: the dashboards
+        roles=None,
+        order=ORDER["报表"],
+    )
+    register_page(
+        key="admin",
+        title=QT_TRANSLATE_NOOP("pages", "管理"),
+        factory=LazyFactory("cstrainer.gui.pages.admin_page", "AdminPage"),
+        icon="SP_FileDialogDetailedView",
+        # Managers manage; trainers may view the people list and import/export content.
+        roles={Role.TRAINER, Role.MANAGER},
+        permission=Permission.VIEW_USERS,
+        order=ORDER["管理"],
+    )
+    register_page(
+        key="audit",
+        title=QT_TRANSLATE_NOOP("pages", "审计日志"),
+        factory=LazyFactory("cstrainer.gui.pages.audit_page", "AuditPage"),
+        icon="SP_FileDialogDetailedView",
+        permission=Permission.VIEW_AUDIT_LOG,
+        order=ORDER["审计日志"],
+    )
+    register_page(
+        key="account",
+        title=QT_TRANSLATE_NOOP("pages", "我的账号"),
+        factory=LazyFactory("cstrainer.gui.pages.account_page", "AccountPage"),
+        icon="SP_DirHomeIcon",
+        roles=None,
+        order=ORDER["我的账号"],
+    )
+
+
+_register_builtin_pages()

@@ -15,7 +15,7 @@ from typing import Any
 
 from cstrainer.domain.accounts import Role
 from cstrainer.gui.context import PageContext
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.pages.roleplay_history_page_view import (
     HistoryListView,
     SessionReplayView,
@@ -589,13 +589,3 @@ class RolePlayHistoryPage(Page):
             self.stack.removeWidget(self.replay)
             self.replay.deleteLater()
             self.replay = None
-
-
-register_page(
-    key="roleplay-history",
-    title=QT_TRANSLATE_NOOP("pages", "对话记录"),
-    factory=RolePlayHistoryPage,
-    icon="SP_MediaSeekBackward",
-    roles=None,
-    order=ORDER["对话记录"],
-)

@@ -13,7 +13,7 @@ from typing import Any
 
 from cstrainer.gui import prompts
 from cstrainer.gui.context import PageContext
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.pages.roleplay_chat import ChatFlow, ChatOptions
 from cstrainer.gui.pages.roleplay_page_view import ScenarioPickerView, stretch_first_column
 from cstrainer.gui.qt import (
@@ -313,13 +313,3 @@ class RolePlayPage(Page):
 def _stage_order(stage: str) -> tuple[int, str]:
     order = {"售前": 0, "售中": 1, "售后": 2}
     return (order.get(stage, 9), stage)
-
-
-register_page(
-    key="roleplay",
-    title=QT_TRANSLATE_NOOP("pages", "对话模拟"),
-    factory=RolePlayPage,
-    icon="SP_CommandLink",
-    roles=None,  # everyone practises; trainers try their scenarios here too
-    order=ORDER["对话模拟"],
-)

@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from cstrainer.domain.accounts import Permission, Role
 from cstrainer.gui.context import PageContext
-from cstrainer.gui.pages.registry import ORDER, Page, register_page
+from cstrainer.gui.pages.registry import Page
 from cstrainer.gui.pages.scenario_editor import (
     DIFFICULTY_LABELS,
     PERSONAS,
@@ -23,7 +22,6 @@ from cstrainer.gui.pages.scenario_editor import (
 )
 from cstrainer.gui.pages.scenario_editor_page_view import ScenarioEditorPageView
 from cstrainer.gui.qt import (
-    QT_TRANSLATE_NOOP,
     QComboBox,
     QCoreApplication,
     QItemSelectionModel,
@@ -301,14 +299,3 @@ class ScenarioEditorPage(Page):
 
     def open_editors(self) -> Sequence[ScenarioEditorDialog]:
         return list(self.editors)
-
-
-register_page(
-    key="scenario_editor",
-    title=QT_TRANSLATE_NOOP("pages", "场景编辑"),
-    factory=ScenarioEditorPage,
-    icon="SP_DesktopIcon",
-    roles={Role.TRAINER, Role.MANAGER},
-    permission=Permission.EDIT_CONTENT,
-    order=ORDER["场景编辑"],
-)

@@ -15,7 +15,7 @@ from typing import Any
 
 from cstrainer.domain.accounts import Role
 from cstrainer.gui.context import PageContext
-from cstrainer.gui.pages.registry import ORDER, REGISTRY, Page, icon_for, register_page
+from cstrainer.gui.pages.registry import REGISTRY, Page, icon_for
 from cstrainer.gui.pages.tasks_page_view import (
     COLUMNS,
     DUE_COLUMN,
@@ -384,13 +384,3 @@ class TasksPage(Page):
 
 def _nothing() -> None:
     return None
-
-
-register_page(
-    key="tasks",
-    title=QT_TRANSLATE_NOOP("pages", "我的任务"),
-    factory=TasksPage,
-    icon="SP_FileIcon",  # a sheet: the to-do list (我的账号 has the home icon)
-    roles=None,  # everyone; trainers and managers see what was assigned to them (often nothing)
-    order=ORDER["我的任务"],
-)

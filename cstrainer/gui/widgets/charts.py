@@ -19,27 +19,29 @@ from datetime import date, timedelta
 
 from cstrainer.gui.qt import (
     QApplication,
+    QBrush,
+    QColor,
+    QFont,
+    QLabel,
+    QMargins,
+    QPainter,
+    QPen,
+    QStackedWidget,
+    Qt,
+    QWidget,
+)
+from cstrainer.gui.qt_charts import (
     QAreaSeries,
     QBarCategoryAxis,
     QBarSeries,
     QBarSet,
-    QBrush,
     QCategoryAxis,
     QChart,
     QChartView,
-    QColor,
     QDateTimeAxis,
-    QFont,
-    QLabel,
     QLineSeries,
-    QMargins,
-    QPainter,
-    QPen,
     QPolarChart,
-    QStackedWidget,
-    Qt,
     QValueAxis,
-    QWidget,
 )
 
 # A calm palette that stays readable in print (the same order everywhere: exams, role-play ...).

@@ -1,0 +1,70 @@
+"""Start-up stays light: pages, services and heavy libraries load when first needed (issue 9)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from cstrainer.gui.pages import load_builtin_pages
+from cstrainer.gui.pages.registry import REGISTRY, LazyFactory
+from cstrainer.gui.qt import QWidget
+
+# What the login dialog and the main window with its first page must not import: each is loaded
+# by the page or the job that needs it.
+HEAVY = (
+    "openpyxl",
+    "PySide6.QtCharts",
+    "alembic",
+    "jieba",
+    "pydantic",
+    "cstrainer.services.analytics",
+    "cstrainer.services.growth",
+    "cstrainer.gui.pages.dashboard_page",
+    "cstrainer.gui.pages.question_bank_page",
+)
+
+
+def test_every_builtin_page_factory_names_a_widget_class() -> None:
+    # A typo in the lazy table would only show when someone opens the page: check them all.
+    load_builtin_pages()
+    lazy = [spec for spec in REGISTRY.all() if isinstance(spec.factory, LazyFactory)]
+    assert len(lazy) >= 19
+    for spec in lazy:
+        assert isinstance(spec.factory, LazyFactory)
+        cls = spec.factory.load()
+        assert isinstance(cls, type) and issubclass(cls, QWidget), spec.key
+
+
+def test_the_start_up_path_does_not_import_heavy_modules() -> None:
+    # GIVEN a new process that imports what the app imports up to the main window
+    code = (
+        "import sys\n"
+        "import cstrainer.gui.app, cstrainer.gui.main_window, cstrainer.gui.login_dialog\n"
+        "from cstrainer.gui.pages import load_builtin_pages\n"
+        "load_builtin_pages()\n"
+        "import cstrainer.gui.pages.tasks_page\n"
+        f"print([m for m in {HEAVY!r} if m in sys.modules])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    # THEN none of the heavy modules is loaded
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+def test_services_are_built_once_on_first_use(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.sqlite'}"
+    code = (
+        "import sys, threading\n"
+        "from cstrainer.services import Services\n"
+        "from cstrainer.storage.database import open_database\n"
+        f"s = Services(open_database({url!r}))\n"
+        "before = 'cstrainer.services.analytics' in sys.modules\n"
+        "seen = []\n"
+        "ts = [threading.Thread(target=lambda: seen.append(s.phrase_io)) for _ in range(8)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\n"
+        "print(before, len({id(x) for x in seen}), s.phrase_io is seen[0], s.analytics is s.analytics)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "1", "True", "True"]
