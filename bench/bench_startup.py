@@ -10,8 +10,9 @@ from the instant before the parent started it:
 * ``main ready``      - the bench typed the password at once and pressed 登录; the main window
                         shows its first page, painted, and the event loop is free (what a person
                         waits for, minus their typing);
-* ``first grading``   - right when the main window is ready, a role-play reply of a shipped
-                        scenario is graded on a worker thread (as the chat does); when it is done;
+* ``first grading``   - the moment the database is open (before the login dialog shows), a
+                        role-play reply of a shipped scenario is sent to be graded on a worker
+                        thread, as the chat does; when it is done (it waits for jieba);
 * ``cold start``      - ``main ready`` minus the time the login itself took on the database
                         thread (password hashing is deliberately slow) - the start-up cost;
 
@@ -81,7 +82,12 @@ def _child(out_path: str, db_url: str, login: str, password: str, explore: bool)
     flow_cls.start = start  # type: ignore[method-assign]
     orig_show_login = flow_cls.show_login
     orig_logged_in = flow_cls._logged_in
+    orig_opened = flow_cls._opened
     state: dict[str, Any] = {}
+
+    def opened(self: Any, opened_: Any) -> None:
+        orig_opened(self, opened_)  # starts the app's own jieba warm-up, then the login dialog
+        start_first_grading(self)
 
     def show_login(self: Any, login_: str = "", notice: str = "") -> None:
         orig_show_login(self, login_, notice)
@@ -115,17 +121,19 @@ def _child(out_path: str, db_url: str, login: str, password: str, explore: bool)
         QApplication.processEvents()
         flow.window.repaint()
         mark("main_ready")
-        start_first_grading(flow)
+        state["main_ready"] = True
+        maybe_explore(flow)
 
     def start_first_grading(flow: Any) -> None:
+        """Ask for a grading the moment the database is open, as early as anyone could."""
         services = flow.services
 
         def grade() -> str:
             from cstrainer.domain.roleplay import RolePlay
+            from cstrainer.services import SYSTEM
 
-            actor = flow.window.ctx.actor
-            rows = services.roleplay.list_scenarios(actor)
-            scenario = services.roleplay.get_scenario(actor, rows[0].key)
+            rows = services.roleplay.list_scenarios(SYSTEM)
+            scenario = services.roleplay.get_scenario(SYSTEM, rows[0].key)
             play = RolePlay(scenario)
             play.opening()
             play.reply("亲，您好，欢迎光临！请问您看中的是哪一款呢？我帮您查一下库存和发货时间哦", 12.0)
@@ -133,14 +141,21 @@ def _child(out_path: str, db_url: str, login: str, password: str, explore: bool)
 
         def graded(_key: str) -> None:
             mark("first_grading")
-            if explore:
-                from cstrainer.gui.qt import QTimer
-
-                QTimer.singleShot(0, lambda: explore_pages(flow))
-            else:
-                finish(flow)
+            state["graded"] = True
+            maybe_explore(flow)
 
         flow.runner.pool(grade, on_done=graded, on_error=lambda exc: fail(flow, exc), name="bench grading")
+
+    def maybe_explore(flow: Any) -> None:
+        """Once the main window is ready and the early grading is done: explore, or finish."""
+        if not (state.get("graded") and state.get("main_ready")):
+            return
+        if explore:
+            from cstrainer.gui.qt import QTimer
+
+            QTimer.singleShot(0, lambda: explore_pages(flow))
+        else:
+            finish(flow)
 
     def fail(flow: Any, exc: BaseException) -> None:
         marks["error"] = repr(exc)
@@ -236,6 +251,7 @@ def _child(out_path: str, db_url: str, login: str, password: str, explore: bool)
         write()
         flow.finished.emit(0)
 
+    flow_cls._opened = opened  # type: ignore[method-assign]
     flow_cls.show_login = show_login  # type: ignore[method-assign]
     flow_cls._logged_in = logged_in  # type: ignore[method-assign]
     from cstrainer.cli import main

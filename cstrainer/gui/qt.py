@@ -126,6 +126,40 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid as is_valid_qobject
 
+
+def _light_feature_check() -> None:
+    """Make PySide's check of every newly imported module cheap.
+
+    PySide hooks the import system: for each module imported after it, it asks whether the
+    module's source mentions "PySide6" (to switch ``__feature__`` options per module), through
+    ``inspect.getsource`` - which keeps every such file's lines in ``linecache`` for the life of the
+    process. For this app that was about 35 MB of source text and a tenth of a second at start-up.
+    The same question is answered here by reading the file's bytes, keeping nothing; anything
+    that is not a plain ``.py`` file goes to PySide's own check.
+    """
+    import sys
+
+    feature = sys.modules.get("shibokensupport.feature")
+    original = getattr(feature, "_mod_uses_pyside", None)
+    if feature is None or original is None or getattr(original, "_cstrainer", False):
+        return
+
+    def uses_pyside(module: object) -> bool:
+        path = getattr(module, "__file__", None)
+        if isinstance(path, str) and path.endswith(".py"):
+            try:
+                with open(path, "rb") as f:
+                    return b"PySide6" in f.read()
+            except OSError:
+                pass
+        return bool(original(module))
+
+    uses_pyside._cstrainer = True  # type: ignore[attr-defined]
+    setattr(feature, "_mod_uses_pyside", uses_pyside)  # noqa: B010 - a private hook, see above
+
+
+_light_feature_check()
+
 __all__ = [
     "QT_TRANSLATE_NOOP",
     "QAbstractItemView",

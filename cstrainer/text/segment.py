@@ -22,6 +22,10 @@ WARNING and above only).
 from __future__ import annotations
 
 import logging
+import marshal
+import os
+import sys
+import tempfile
 import threading
 import unicodedata
 import warnings
@@ -63,9 +67,19 @@ def _import_jieba() -> ModuleType:
         if _jieba_module is None:
             # jieba 0.42 imports pkg_resources, which newer setuptools versions deprecate with a
             # warning printed at import time; it is noise for our users.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                import jieba
+            # ... and it imports pkg_resources only to find its own data files, which costs a
+            # fifth of a second (it scans every installed package); without it jieba opens them
+            # by path. So pkg_resources is hidden while jieba is imported, unless already loaded.
+            hide = "pkg_resources" not in sys.modules
+            if hide:
+                sys.modules["pkg_resources"] = None  # type: ignore[assignment]
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    import jieba
+            finally:
+                if hide:
+                    sys.modules.pop("pkg_resources", None)
 
             jieba_logger = logging.getLogger("jieba")
             console = getattr(jieba, "log_console", None)
@@ -75,6 +89,45 @@ def _import_jieba() -> ModuleType:
             jieba.setLogLevel(logging.WARNING)
             _jieba_module = jieba
         return _jieba_module
+
+
+# The prefix dictionary (about 500,000 entries) is kept in chunks: jieba's own cache is one
+# marshal blob whose loading holds the interpreter lock for several hundred milliseconds, which
+# froze the window right after login; between chunks other threads run.
+_CHUNK_ENTRIES = 16_000
+_CHUNK_FORMAT = 1
+
+
+def _load_chunked(path: Path, version: str) -> tuple[dict[str, int], int] | None:
+    """The prefix dictionary from our chunked cache, or None (missing, other jieba, damaged)."""
+    try:
+        with path.open("rb") as f:
+            header = marshal.load(f)
+            if header[:2] != (_CHUNK_FORMAT, version):
+                return None
+            total, chunks = header[2], header[3]
+            freq: dict[str, int] = {}
+            for _ in range(chunks):
+                freq.update(marshal.load(f))
+        return freq, total
+    except (OSError, EOFError, ValueError, TypeError, IndexError):
+        log.info("jieba chunked cache %s unusable; rebuilding it", path)
+        return None
+
+
+def _save_chunked(path: Path, version: str, freq: dict[str, int], total: int) -> None:
+    """Write the chunked cache next to jieba's (a temporary file renamed into place)."""
+    items = list(freq.items())
+    chunks = [dict(items[i : i + _CHUNK_ENTRIES]) for i in range(0, len(items), _CHUNK_ENTRIES)]
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        with os.fdopen(fd, "wb") as f:
+            marshal.dump((_CHUNK_FORMAT, version, total, len(chunks)), f)
+            for chunk in chunks:
+                marshal.dump(chunk, f)
+        os.replace(tmp, path)
+    except OSError as exc:  # a read-only cache folder: jieba's own cache still works
+        log.warning("could not write the jieba cache %s: %s", path, exc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,13 +213,21 @@ class Segmenter:
             jieba = _import_jieba()
             cache_dir = self._cache_dir if self._cache_dir is not None else paths.cache_dir()
             cache_dir.mkdir(parents=True, exist_ok=True)
-            cache_name = f"jieba-{getattr(jieba, '__version__', 'unknown')}.cache"
+            version = getattr(jieba, "__version__", "unknown")
+            cache_name = f"jieba-{version}.cache"
             tokenizer = jieba.Tokenizer()
-            # jieba joins tmp_dir and cache_file itself, and writes the cache through a temporary
-            # file in the same folder that it then renames (atomic on one file system).
-            tokenizer.tmp_dir = str(cache_dir)
-            tokenizer.cache_file = cache_name
-            tokenizer.initialize()
+            chunked = cache_dir / f"jieba-{version}.chunks"
+            loaded = _load_chunked(chunked, version)
+            if loaded is not None:
+                tokenizer.FREQ, tokenizer.total = loaded
+                tokenizer.initialized = True
+            else:
+                # jieba joins tmp_dir and cache_file itself, and writes the cache through a
+                # temporary file in the same folder that it then renames (atomic on one file system).
+                tokenizer.tmp_dir = str(cache_dir)
+                tokenizer.cache_file = cache_name
+                tokenizer.initialize()
+                _save_chunked(chunked, version, tokenizer.FREQ, tokenizer.total)
             with self._state_lock:
                 pending, self._pending_terms = self._pending_terms, []
                 for word, freq in pending:

@@ -68,3 +68,20 @@ def test_services_are_built_once_on_first_use(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["False", "1", "True", "True"]
+
+
+def test_importing_modules_after_qt_keeps_no_source_text() -> None:
+    # PySide's import hook read every later module's source through linecache (about 35 MB kept
+    # for the life of the app); cstrainer.gui.qt answers its question without caching.
+    code = (
+        "import linecache, sys\n"
+        "import cstrainer.gui.qt\n"
+        "import sqlalchemy.orm, openpyxl, cstrainer.services.analytics\n"
+        "import shibokensupport.feature as f\n"
+        "kept = [k for k in linecache.cache if k.endswith('.py') and ('sqlalchemy' in k or 'openpyxl' in k)]\n"
+        "print(len(kept), f.pyside_feature_dict['openpyxl'])\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    # and the answer is PySide's: openpyxl does not use Qt (-1: ignored)
+    assert out.stdout.split() == ["0", "-1"]
