@@ -429,7 +429,10 @@ def run(args: list[str]) -> list[dict[str, Any]]:
 
 def main() -> None:
     rows, details = measure(sys.argv[1:])
-    print("marks of the last start (s, MB):", {k: v for k, v in details["marks"].items() if isinstance(v, float)})
+    print(
+        "marks of the last start (s, MB):",
+        {k: v for k, v in details["marks"].items() if isinstance(v, float)},
+    )
     for r in rows:
         target = f"< {r['target']:g}" if r["target"] is not None else ""
         print(f"{r['what']:<72} {r['stat']:>8} {r['figure']:>9.1f} {r['unit']:<3} {target:>8}  {r['note']}")
