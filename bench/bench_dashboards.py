@@ -76,7 +76,7 @@ def fill(services: Services, args: argparse.Namespace) -> None:
             c.exec_driver_sql("VACUUM ANALYZE")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", help="database URL (default: a temporary SQLite file); must be empty")
     ap.add_argument("--agents", type=int, default=300)
@@ -86,9 +86,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--repeat", type=int, default=30, help="calls per dashboard")
     ap.add_argument("--reuse", action="store_true", help="the database already holds a generated history")
-    args = ap.parse_args()
+    ap.add_argument(
+        "--reuse-if-filled", action="store_true", help="generate only if the database holds no answers yet"
+    )
+    args = ap.parse_args(argv)
+    out: list[dict[str, Any]] = []
     url = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='cstrainer-bench-')}/bench.sqlite"
     services = Services.open(url, seed=False)
+    if args.reuse_if_filled:
+        with services.db.session() as s:
+            args.reuse = bool(s.scalar(select(func.count(AttemptItem.id))))
     if not args.reuse:
         fill(services, args)
     with services.db.session() as s:
@@ -145,11 +152,26 @@ def main() -> None:
                 fn(st, en)
                 wall.append((time.perf_counter() - t0) * 1000)
             flag = "" if pct(wall, 99) < 300 else "  > 300 ms"
+            out.append(
+                {
+                    "what": f"dashboard {name}, {plabel} ({services.db.url.get_backend_name()})",
+                    "figure": round(pct(wall, 99), 1),
+                    "unit": "ms",
+                    "stat": "p99",
+                    "target": 300.0,
+                    "note": f"p50 {pct(wall, 50):.1f}; {answers:,} answers, {sessions:,} sessions",
+                }
+            )
             print(
                 f"{name:<24} {plabel:<8} {len(wall):>5} {pct(wall, 50):>8.1f} {pct(wall, 99):>8.1f} "
                 f"{max(wall):>8.1f}{flag}"
             )
     services.close()
+    return out
+
+
+def run(args: list[str]) -> list[dict[str, Any]]:
+    return main(args)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from cstrainer.domain.growth import (
     GrowthPath,
     StageDef,
 )
-from cstrainer.formats.content_pack import PackError, _describe, _error_path, format_field
+from cstrainer.formats.pack_errors import PackError, _describe, _error_path, format_field
 from cstrainer.formats.yaml_lines import PathKey, Position, PositionMap, YamlSyntaxError, load_with_positions
 
 __all__ = ["GROWTH_KIND", "GrowthFileError", "default_path", "load_growth_path", "parse_growth_path"]
