@@ -18,14 +18,17 @@ import logging
 import math
 import random
 import secrets
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Interval, func, insert, literal_column, select, tuple_, update
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from cstrainer.domain import attempt_clock
 from cstrainer.domain.accounts import Permission
@@ -325,6 +328,140 @@ def _exam_spec(row: Exam) -> Any:
     return spec_from_pack({"key": row.key, **row.data})
 
 
+# --- the parsed question bank, shared by the process -----------------------------------------
+#
+# Parsing 20,000 stored questions takes over a second, drawing a paper from an index a few ms.
+# The parsed bank and its BankIndex are kept per database and checked against a stamp read from
+# the database at every use, so that edits, retirements and imports, also by another PC on the
+# same PostgreSQL database, are seen at once. The stamp aggregates the questions table: row count,
+# highest id, sum of versions, retired count, latest ``updated_at`` and the sum of all
+# ``updated_at`` (an edit from a PC whose clock is behind does not move the latest time, but it
+# moves the sum). Every write through SQLAlchemy sets ``updated_at`` (``onupdate``); a hand-made
+# SQL UPDATE that changes a question's content but not ``updated_at``, version or retired flag is
+# not seen until the next change. When the stamp moves, only the questions whose (version,
+# updated_at, brand) changed are parsed again.
+
+
+class _BankRow(NamedTuple):
+    """What :func:`question_from_row` reads of a question row."""
+
+    key: str
+    data: dict[str, Any]
+    version: int
+    retired: bool
+
+
+@dataclass(frozen=True)
+class _BankSnapshot:
+    stamp: tuple[Any, ...]
+    # question id -> ((version, updated_at, brand key), question, brand key); active questions only
+    rows: dict[int, tuple[tuple[Any, ...], Question, str | None]]
+    index: Any  # BankIndex over every active question
+
+    def questions(self, brands: Any = None) -> builtins.list[Question]:
+        """The active questions; with ``brands``, without those of other brands (as ``_bank`` did)."""
+        return [
+            q
+            for _, q, brand_key in self.rows.values()
+            if not (brands and brand_key is not None and brand_key not in brands)
+        ]
+
+
+_bank_lock = threading.Lock()
+_banks: dict[str, _BankSnapshot] = {}  # database URL -> its latest snapshot
+_MAX_BANKS = 4  # databases remembered at once (tests and the bench open many)
+_ONE_PASS_ABOVE = 2000  # changed questions re-read by one pass over the table, not by id
+
+
+def clear_bank_cache() -> None:
+    """Forget every cached question bank (benchmarks measuring a cold start; tests)."""
+    with _bank_lock:
+        _banks.clear()
+
+
+def _bank_stamp(s: Session) -> tuple[Any, ...]:
+    """A cheap fingerprint of the questions table (see the comment above)."""
+    if s.get_bind().dialect.name == "sqlite":
+        # julianday() keeps milliseconds; whole milliseconds since 2023 sum exactly as integers.
+        moments: Any = func.sum(
+            sql_cast((func.julianday(QuestionRow.updated_at) - 2460000.0) * 86400000.0, Integer)
+        )
+    else:  # an interval sum: exact microseconds, and cheaper than summing numeric epochs
+        moments = func.sum(QuestionRow.updated_at - literal_column("TIMESTAMP '2024-01-01'"), type_=Interval)
+    row = s.execute(
+        select(
+            func.count(),
+            func.max(QuestionRow.id),
+            func.sum(QuestionRow.version),
+            func.count().filter(QuestionRow.retired.is_(True)),
+            func.max(QuestionRow.updated_at),
+            moments,
+        ).select_from(QuestionRow)
+    ).one()
+    return tuple(str(v) if v is not None else None for v in row)
+
+
+def _load_bank(s: Session, stamp: tuple[Any, ...], old: _BankSnapshot | None) -> _BankSnapshot:
+    """The bank at ``stamp``, parsing only the questions that changed since ``old``."""
+    from cstrainer.domain.papers import BankIndex
+
+    full = select(
+        QuestionRow.id,
+        QuestionRow.key,
+        QuestionRow.data,
+        QuestionRow.version,
+        QuestionRow.updated_at,
+        QuestionRow.retired,
+        Brand.key,
+    ).outerjoin(Brand, Brand.id == QuestionRow.brand_id)
+    previous = old.rows if old is not None else {}
+    rows: dict[int, tuple[tuple[Any, ...], Question, str | None]] = {}
+    wanted: set[int] | None = None  # None: parse every active question
+    if previous:
+        changed: builtins.list[int] = []
+        for qid, version, updated_at, brand_key in s.execute(
+            select(QuestionRow.id, QuestionRow.version, QuestionRow.updated_at, Brand.key)
+            .outerjoin(Brand, Brand.id == QuestionRow.brand_id)
+            .where(QuestionRow.retired.is_(False))
+        ):
+            known = previous.get(qid)
+            if known is not None and known[0] == (version, updated_at, brand_key):
+                rows[qid] = known
+            else:
+                changed.append(qid)
+        wanted = set(changed)
+    if wanted is None or len(wanted) > _ONE_PASS_ABOVE:  # many changed (an import): one pass
+        batches = [full.where(QuestionRow.retired.is_(False))]
+    else:  # SQLite allows 999 parameters per statement
+        ids = sorted(wanted)
+        batches = [full.where(QuestionRow.id.in_(ids[i : i + 900])) for i in range(0, len(ids), 900)]
+    for statement in batches:
+        for qid, key, data, version, updated_at, retired, brand_key in s.execute(statement):
+            if retired or (wanted is not None and qid not in wanted):
+                continue  # retired in between (PostgreSQL reads each statement's own snapshot)
+            q = question_from_row(cast(QuestionRow, _BankRow(key, data, version, retired)))
+            rows[qid] = ((version, updated_at, brand_key), q, brand_key)
+    rows = dict(sorted(rows.items()))
+    return _BankSnapshot(stamp, rows, BankIndex(q for _, q, _ in rows.values()))
+
+
+def bank_snapshot(db: Database, s: Session) -> _BankSnapshot:
+    """The parsed bank of ``db`` as of now, read through ``s`` (cached per process, see above)."""
+    key = db.url.render_as_string(hide_password=True)
+    stamp = _bank_stamp(s)
+    with _bank_lock:
+        cached = _banks.get(key)
+    if cached is not None and cached.stamp == stamp:
+        return cached
+    snapshot = _load_bank(s, stamp, cached)
+    with _bank_lock:
+        _banks.pop(key, None)
+        while len(_banks) >= _MAX_BANKS:
+            _banks.pop(next(iter(_banks)))
+        _banks[key] = snapshot
+    return snapshot
+
+
 class ExamService:
     def __init__(self, db: Database, compliance: ComplianceService | None = None) -> None:
         self._db = db
@@ -437,8 +574,7 @@ class ExamService:
         with self._db.session() as s:
             from cstrainer.domain.papers import validate_spec
 
-            bank = self._bank(s)
-            issues = validate_spec(spec_from_pack(data), bank)
+            issues = validate_spec(spec_from_pack(data), self._bank(s).index)
             if issues:
                 raise ValidationFailed("按这份试卷的设置抽不出题：", issues)
             row = s.scalar(select(Exam).where(Exam.key == data["key"]))
@@ -481,13 +617,12 @@ class ExamService:
             self._expire_overdue(s, actor, now)
             row = self._exam(s, exam_key)
             spec = _exam_spec(row)
-            open_attempt = s.scalar(
-                select(Attempt).where(
-                    Attempt.exam_id == row.id,
-                    Attempt.user_id == (actor.user_id or -1),
-                    Attempt.status == IN_PROGRESS,
-                )
-            )
+            mine = s.scalars(
+                select(Attempt)
+                .where(Attempt.exam_id == row.id, Attempt.user_id == (actor.user_id or -1))
+                .order_by(Attempt.id)
+            ).all()
+            open_attempt = next((a for a in mine if a.status == IN_PROGRESS), None)
             if open_attempt is not None:
                 # Resuming: charge the interruption (see attempt_clock); if the time ran out while
                 # the app was closed the attempt is submitted now and its view says so.
@@ -496,20 +631,12 @@ class ExamService:
                     reason = "closed" if self._closed(open_attempt, now) else "timeout"
                     self._submit(s, actor, open_attempt, now, reason)
                 return self._view(s, open_attempt, row, now)
-            used = (
-                s.scalar(
-                    select(func.count())
-                    .select_from(Attempt)
-                    .where(Attempt.exam_id == row.id, Attempt.user_id == (actor.user_id or -1))
-                )
-                or 0
-            )
-            reason = self._why_not(actor, row, spec, now, self._assigned(s, actor, row), int(used), None)
+            reason = self._why_not(actor, row, spec, now, self._assigned(s, actor, row), len(mine), None)
             if reason:
                 raise PermissionDenied(f"不能开始“{row.title}”：{reason}")
             from cstrainer.domain.papers import PaperError, assemble_paper
 
-            bank = self._bank(s)  # the exam's own draw rules say which brands it covers
+            bank = self._bank(s).index  # the exam's own draw rules say which brands it covers
             seed = seed if seed is not None else secrets.randbelow(2**31)
             try:
                 paper = assemble_paper(spec, bank, seed)
@@ -530,33 +657,63 @@ class ExamService:
             )
             s.add(attempt)
             s.flush()
-            ids = dict(
-                s.execute(
-                    select(QuestionRow.key, QuestionRow.id).where(
-                        QuestionRow.key.in_([i.question_key for i in paper.items])
-                    )
-                ).all()
-            )
+            ids: dict[str, int] = {}
+            retired: dict[int, bool] = {}
+            current: dict[int, dict[str, Any]] = {}
+            for key, qid, is_retired, data in s.execute(
+                select(QuestionRow.key, QuestionRow.id, QuestionRow.retired, QuestionRow.data).where(
+                    QuestionRow.key.in_([i.question_key for i in paper.items])
+                )
+            ):
+                ids[key], retired[qid], current[qid] = qid, is_retired, data
             # Freeze in question order: concurrent starts then wait for each other's new version
             # rows in the same order instead of deadlocking (papers are shuffled).
-            for qid, version in sorted({(ids[i.question_key], i.version) for i in paper.items}):
-                self._freeze_version(s, qid, version)
+            frozen = self._freeze_versions(
+                s, sorted({(ids[i.question_key], i.version) for i in paper.items}), current
+            )
+            # One executemany (the ORM would insert one row at a time to read back each id).
+            s.execute(
+                insert(AttemptItem),
+                [
+                    {
+                        "attempt_id": attempt.id,
+                        "position": item.position,
+                        "question_id": ids[item.question_key],
+                        "question_version": item.version,
+                        "points": item.points,
+                        "option_order": list(item.option_order),
+                        "right_order": list(item.right_order),
+                    }
+                    for item in paper.items
+                ],
+            )
+            audit.record(s, actor, "exam.start", "attempt", str(attempt.id), exam=row.key)
+            # The paper as _view would read it back: the frozen versions just read or written,
+            # the orders just stored, no answers yet.
+            questions = self._questions(s, ())
             for item in paper.items:
                 qid = ids[item.question_key]
-                s.add(
-                    AttemptItem(
-                        attempt_id=attempt.id,
-                        position=item.position,
-                        question_id=qid,
-                        question_version=item.version,
-                        points=item.points,
-                        option_order=list(item.option_order),
-                        right_order=list(item.right_order),
+                if (qid, item.version) not in questions:
+                    stored = frozen[(qid, item.version)]
+                    as_row = _BankRow(item.question_key, stored, item.version, retired[qid])
+                    questions[(qid, item.version)] = question_from_row(
+                        cast(QuestionRow, as_row), stored, item.version
                     )
+            views = [
+                AttemptItemView(
+                    item.position,
+                    view_of(
+                        questions[(ids[item.question_key], item.version)],
+                        tuple(item.option_order),
+                        tuple(item.right_order),
+                        points=item.points,
+                    ),
+                    None,
+                    False,
                 )
-            s.flush()
-            audit.record(s, actor, "exam.start", "attempt", str(attempt.id), exam=row.key)
-            return self._view(s, attempt, row, now)
+                for item in sorted(paper.items, key=lambda i: i.position)
+            ]
+            return self._attempt_view(attempt, row, now, views)
 
     def attempt(self, actor: Actor, attempt_id: int, *, now: datetime | None = None) -> AttemptView:
         """The paper of an open attempt, as the person sees it (no answer keys)."""
@@ -706,12 +863,16 @@ class ExamService:
                 .order_by(Attempt.submitted_at, AttemptItem.position)
             ).all()
             out = []
+            visible = []
             for item, attempt, person, exam in rows:
                 try:
                     actor.require_view_person(person.id, person.team_id, person.login)
                 except PermissionDenied:
                     continue
-                q = self._question(s, item.question_id, item.question_version)
+                visible.append((item, attempt, person, exam))
+            questions = self._questions(s, [(r[0].question_id, r[0].question_version) for r in visible])
+            for item, attempt, person, exam in visible:
+                q = questions[(item.question_id, item.question_version)]
                 out.append(
                     ReviewItem(
                         item.id,
@@ -831,7 +992,7 @@ class ExamService:
         with self._db.session() as s:
             entries = self._book_entries(s, actor)
             weak = self._category_strength(s, actor)
-            bank = self._bank(s, brands=actor.brand_keys or None)
+            bank = self._bank(s).questions(brands=actor.brand_keys or None)
             chosen = practice_set(
                 entries, weak, bank, n, seed if seed is not None else secrets.randbelow(2**31)
             )
@@ -925,56 +1086,135 @@ class ExamService:
             raise NotFound(f"没有编号为 {key} 的试卷")
         return row
 
-    @staticmethod
-    def _bank(s: Session, brands: Any = None) -> builtins.list[Question]:
-        q = (
-            select(QuestionRow, Brand.key)
-            .outerjoin(Brand, Brand.id == QuestionRow.brand_id)
-            .where(QuestionRow.retired.is_(False))
-        )
-        out = []
-        for row, brand_key in s.execute(q):
-            if brands and brand_key is not None and brand_key not in brands:
-                continue
-            out.append(question_from_row(row))
-        return out
+    def _bank(self, s: Session) -> _BankSnapshot:
+        """Every active question, parsed and indexed (shared by the process, checked at each call)."""
+        return bank_snapshot(self._db, s)
 
     @staticmethod
-    def _freeze_version(s: Session, question_id: int, version: int) -> None:
-        exists = s.scalar(
-            select(QuestionVersion.id).where(
-                QuestionVersion.question_id == question_id, QuestionVersion.version == version
+    def _freeze_versions(
+        s: Session,
+        pairs: builtins.list[tuple[int, int]],
+        current: Mapping[int, dict[str, Any]] | None = None,
+    ) -> dict[tuple[int, int], dict[str, Any]]:
+        """Keep each (question id, version) of a new paper as shown, unless already kept; returns
+        the kept data of each pair.
+
+        ``pairs`` come in question order: concurrent starts then insert in the same order."""
+
+        def kept(chunk: builtins.list[tuple[int, int]]) -> Any:
+            return s.execute(
+                select(QuestionVersion.question_id, QuestionVersion.version, QuestionVersion.data).where(
+                    tuple_(QuestionVersion.question_id, QuestionVersion.version).in_(chunk)
+                )
             )
-        )
-        if exists is None:
-            row = s.get(QuestionRow, question_id)
-            assert row is not None
-            if s.get_bind().dialect.name == "postgresql":
-                # Two people starting an exam at the same moment may both freeze this version: the
-                # second insert is skipped instead of failing the second person's start.
-                from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-                s.execute(
+        existing: dict[tuple[int, int], dict[str, Any]] = {}
+        for chunk in _chunks(pairs):
+            existing.update(((qid, v), d) for qid, v, d in kept(chunk))
+        missing = [p for p in pairs if p not in existing]
+        if not missing:
+            return existing
+        data: dict[int, dict[str, Any]] = dict(current or {})  # the rows' data, if the caller read it
+        for chunk in _chunks(sorted({qid for qid, _ in missing if qid not in data})):
+            data.update(
+                s.execute(select(QuestionRow.id, QuestionRow.data).where(QuestionRow.id.in_(chunk))).all()
+            )
+        if s.get_bind().dialect.name == "postgresql":
+            # Two people starting an exam at the same moment may both freeze a version: the second
+            # insert is skipped instead of failing the second person's start.
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            for chunk in _chunks(missing):
+                written = s.execute(
                     pg_insert(QuestionVersion)
                     .values(
-                        question_id=question_id, version=version, data=dict(row.data), created_at=utcnow()
+                        [
+                            {
+                                "question_id": qid,
+                                "version": v,
+                                "data": dict(data[qid]),
+                                "created_at": utcnow(),
+                            }
+                            for qid, v in chunk
+                        ]
                     )
                     .on_conflict_do_nothing(index_elements=["question_id", "version"])
-                )
-            else:  # SQLite: the attempt's earlier writes already hold the database's write lock
-                s.add(QuestionVersion(question_id=question_id, version=version, data=dict(row.data)))
-                s.flush()
+                    .returning(QuestionVersion.question_id, QuestionVersion.version)
+                ).all()
+                existing.update(((qid, v), dict(data[qid])) for qid, v in written)
+            skipped = [p for p in missing if p not in existing]  # kept by a colleague's start just now
+            if skipped:
+                existing.update(((qid, v), d) for qid, v, d in kept(skipped))
+        else:  # SQLite: the attempt's earlier writes already hold the database's write lock
+            s.execute(
+                insert(QuestionVersion),
+                [{"question_id": qid, "version": v, "data": dict(data[qid])} for qid, v in missing],
+            )
+            existing.update(((qid, v), dict(data[qid])) for qid, v in missing)
+        return existing
 
     @staticmethod
-    def _question(s: Session, question_id: int, version: int) -> Question:
-        row = s.get(QuestionRow, question_id)
-        assert row is not None
-        frozen = s.scalar(
-            select(QuestionVersion).where(
-                QuestionVersion.question_id == question_id, QuestionVersion.version == version
+    def _items(s: Session, attempt_id: int) -> builtins.list[AttemptItem]:
+        """An attempt's items in paper order, selected once per session (``s.info``): a paper's
+        items are fixed when it is drawn, and grading, totals and the result page read them all."""
+        memo: dict[int, builtins.list[AttemptItem]] = s.info.setdefault("cstrainer.attempt_items", {})
+        items = memo.get(attempt_id)
+        if items is None:
+            items = memo[attempt_id] = builtins.list(
+                s.scalars(
+                    select(AttemptItem)
+                    .where(AttemptItem.attempt_id == attempt_id)
+                    .order_by(AttemptItem.position)
+                )
             )
-        )
-        return question_from_row(row, frozen.data if frozen else None, version)
+        return items
+
+    @staticmethod
+    def _questions(s: Session, pairs: Iterable[tuple[int, int]]) -> dict[tuple[int, int], Question]:
+        """The questions of (question id, version) pairs as they were shown: the frozen version if
+        kept, else the row. Two statements for any number; remembered for the session (``s.info``)."""
+        memo: dict[tuple[int, int], Question] = s.info.setdefault("cstrainer.exam_questions", {})
+        keys: dict[int, str] = s.info.setdefault("cstrainer.exam_question_keys", {})
+        wanted = sorted({p for p in pairs if p not in memo})
+        if wanted:
+            rows: dict[int, _BankRow] = {}
+            for chunk in _chunks(sorted({qid for qid, _ in wanted})):
+                for qid, key, data, version, retired in s.execute(
+                    select(
+                        QuestionRow.id,
+                        QuestionRow.key,
+                        QuestionRow.data,
+                        QuestionRow.version,
+                        QuestionRow.retired,
+                    ).where(QuestionRow.id.in_(chunk))
+                ):
+                    rows[qid] = _BankRow(key, data, version, retired)
+            frozen: dict[tuple[int, int], dict[str, Any]] = {}
+            for chunk in _chunks(wanted):
+                for qid, version, data in s.execute(
+                    select(QuestionVersion.question_id, QuestionVersion.version, QuestionVersion.data).where(
+                        tuple_(QuestionVersion.question_id, QuestionVersion.version).in_(chunk)
+                    )
+                ):
+                    frozen[(qid, version)] = data
+            for qid, version in wanted:
+                row = rows[qid]
+                keys[qid] = row.key
+                memo[(qid, version)] = question_from_row(
+                    cast(QuestionRow, row), frozen.get((qid, version)), version
+                )
+        return memo
+
+    @staticmethod
+    def _question_keys(s: Session, question_ids: Iterable[int]) -> dict[int, str]:
+        """Question keys by id (those :meth:`_questions` loaded are not read again)."""
+        keys: dict[int, str] = s.info.setdefault("cstrainer.exam_question_keys", {})
+        missing = sorted({qid for qid in question_ids if qid not in keys})
+        for chunk in _chunks(missing):
+            keys.update(
+                s.execute(select(QuestionRow.id, QuestionRow.key).where(QuestionRow.id.in_(chunk))).all()
+            )
+        return keys
 
     @staticmethod
     def _own_attempt(s: Session, actor: Actor, attempt_id: int) -> Attempt:
@@ -1025,14 +1265,19 @@ class ExamService:
                 self._submit(s, actor, attempt, now, "closed")
 
     def _view(self, s: Session, attempt: Attempt, exam: Exam, now: datetime) -> AttemptView:
-        spec = _exam_spec(exam)
         items = []
-        for item in s.scalars(
-            select(AttemptItem).where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)
-        ):
-            q = self._question(s, item.question_id, item.question_version)
+        rows = self._items(s, attempt.id)
+        questions = self._questions(s, [(i.question_id, i.question_version) for i in rows])
+        for item in rows:
+            q = questions[(item.question_id, item.question_version)]
             view = view_of(q, tuple(item.option_order), tuple(item.right_order), points=item.points)
             items.append(AttemptItemView(item.position, view, item.response, item.flagged))
+        return self._attempt_view(attempt, exam, now, items)
+
+    def _attempt_view(
+        self, attempt: Attempt, exam: Exam, now: datetime, items: builtins.list[AttemptItemView]
+    ) -> AttemptView:
+        spec = _exam_spec(exam)
         remaining = self._remaining(attempt, now) if attempt.status == IN_PROGRESS else 0.0
         return AttemptView(
             attempt.id,
@@ -1050,24 +1295,52 @@ class ExamService:
         attempt.submitted_at = now
         attempt.submit_reason = reason
         attempt.auto_submitted = reason != "manual"
-        for item in s.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)).all():
-            q = self._question(s, item.question_id, item.question_version)
-            g = _grade(q, item.response, item.points, self._compliance.scanner(s))
-            item.auto_score = g.score
-            item.score = g.score
-            item.correct = g.correct
-            item.needs_review = bool(g.needs_review) and _is_answered(q.type, item.response)
-            item.detail = g.detail_dict()
+        with s.no_autoflush:  # the attempt's row is written once, with its grade, at the end
+            items = self._items(s, attempt.id)
+            questions = self._questions(s, [(i.question_id, i.question_version) for i in items])
+            keys = self._question_keys(s, [i.question_id for i in items])
+            book = self._book_rows(s, attempt.user_id, [i.question_id for i in items])
+            scanner = self._compliance.scanner(s) if items else None
+        graded: builtins.list[dict[str, Any]] = []
+        book_updates: builtins.list[dict[str, Any]] = []
+        for item in items:
+            q = questions[(item.question_id, item.question_version)]
+            g = _grade(q, item.response, item.points, scanner)
+            values = {
+                "auto_score": g.score,
+                "score": g.score,
+                "correct": g.correct,
+                "needs_review": bool(g.needs_review) and _is_answered(q.type, item.response),
+                "detail": g.detail_dict(),
+            }
+            # The loaded items take the grades as their stored state; one executemany below
+            # writes them (the unit of work would compare and update each object on its own).
+            for name, value in values.items():
+                set_committed_value(item, name, value)
+            graded.append({"id": item.id, **values})
             if q.is_scored and not item.needs_review and attempt.user_id is not None:
-                self._record_book(s, attempt.user_id, item.question_id, bool(g.correct), now)
+                self._record_book(
+                    s,
+                    attempt.user_id,
+                    item.question_id,
+                    bool(g.correct),
+                    now,
+                    keys[item.question_id],
+                    book,
+                    book_updates,
+                )
+        with s.no_autoflush:  # the attempt, new book rows and the rest are written at the end
+            if graded:
+                s.execute(update(AttemptItem), graded)
+            if book_updates:
+                s.execute(update(WrongBookEntry), book_updates)
         attempt.status = REVIEWING
-        s.flush()
         self._finalise(s, attempt)
         audit.record(s, actor, "exam.submit", "attempt", str(attempt.id), reason=reason)
 
     def _finalise(self, s: Session, attempt: Attempt) -> None:
         """Total the grades; once nothing waits for review, decide pass/fail and issue the certificate."""
-        items = s.scalars(select(AttemptItem).where(AttemptItem.attempt_id == attempt.id)).all()
+        items = self._items(s, attempt.id)
         attempt.score = round(sum(i.score or 0.0 for i in items), 2)
         attempt.max_score = round(sum(i.points for i in items), 2)
         attempt.percent = round(100.0 * attempt.score / attempt.max_score, 1) if attempt.max_score else 0.0
@@ -1083,22 +1356,67 @@ class ExamService:
             attempt.certificate_code = _new_code(s)
         if not attempt.passed:
             attempt.certificate_code = None
-        for i in items:
-            if i.needs_review and attempt.user_id is not None and i.reviewed_at is not None:
+        reviewed = [i for i in items if i.needs_review and i.reviewed_at is not None]
+        if reviewed and attempt.user_id is not None:
+            keys = self._question_keys(s, [i.question_id for i in reviewed])
+            book = self._book_rows(s, attempt.user_id, [i.question_id for i in reviewed])
+            for i in reviewed:
                 self._record_book(
-                    s, attempt.user_id, i.question_id, bool(i.correct), attempt.submitted_at or utcnow()
+                    s,
+                    attempt.user_id,
+                    i.question_id,
+                    bool(i.correct),
+                    attempt.submitted_at or utcnow(),
+                    keys[i.question_id],
+                    book,
                 )
 
-    def _record_book(self, s: Session, user_id: int, question_id: int, correct: bool, when: datetime) -> bool:
+    @staticmethod
+    def _book_rows(
+        s: Session, user_id: int | None, question_ids: Iterable[int]
+    ) -> dict[int, WrongBookEntry | None]:
+        """This person's wrong-answer book rows for ``question_ids`` (None: no row), in one go."""
+        ids = sorted(set(question_ids))
+        out: dict[int, WrongBookEntry | None] = dict.fromkeys(ids)
+        if user_id is None:
+            return out
+        for chunk in _chunks(ids):
+            for row in s.scalars(
+                select(WrongBookEntry).where(
+                    WrongBookEntry.user_id == user_id, WrongBookEntry.question_id.in_(chunk)
+                )
+            ):
+                out[row.question_id] = row
+        return out
+
+    def _record_book(
+        self,
+        s: Session,
+        user_id: int,
+        question_id: int,
+        correct: bool,
+        when: datetime,
+        key: str | None = None,
+        book: dict[int, WrongBookEntry | None] | None = None,
+        updates: builtins.list[dict[str, Any]] | None = None,
+    ) -> bool:
+        """Record one answer in the wrong-answer book. ``key`` and ``book`` (from :meth:`_book_rows`,
+        kept up to date here) spare the look-ups when a whole paper is recorded; with ``updates``,
+        changes to stored rows are not left to the unit of work but listed there, for the caller
+        to write in one executemany (``update(WrongBookEntry)``)."""
         from cstrainer.domain.wrong_book import WrongBookEntry as Entry
         from cstrainer.domain.wrong_book import record
 
-        row = s.scalar(
-            select(WrongBookEntry).where(
-                WrongBookEntry.user_id == user_id, WrongBookEntry.question_id == question_id
+        if book is not None and question_id in book:
+            row = book[question_id]
+        else:
+            row = s.scalar(
+                select(WrongBookEntry).where(
+                    WrongBookEntry.user_id == user_id, WrongBookEntry.question_id == question_id
+                )
             )
-        )
-        key = s.scalar(select(QuestionRow.key).where(QuestionRow.id == question_id)) or ""
+        if key is None:
+            key = s.scalar(select(QuestionRow.key).where(QuestionRow.id == question_id)) or ""
         entry = None
         if row is not None:
             entry = Entry(
@@ -1113,14 +1431,27 @@ class ExamService:
         if new is None:
             if row is not None:
                 s.delete(row)
+                if book is not None:
+                    book[question_id] = None
             return False
+        values = {
+            "wrong_count": new.wrong_count,
+            "first_wrong_at": new.first_wrong_at,
+            "last_wrong_at": new.last_wrong_at,
+            "right_days": [d.isoformat() for d in new.right_days],
+        }
+        if row is not None and updates is not None and row.id is not None and row not in s.new:
+            for name, value in values.items():
+                set_committed_value(row, name, value)
+            updates.append({"id": row.id, **values})
+            return True
         if row is None:
             row = WrongBookEntry(user_id=user_id, question_id=question_id)
             s.add(row)
-        row.wrong_count = new.wrong_count
-        row.first_wrong_at = new.first_wrong_at
-        row.last_wrong_at = new.last_wrong_at
-        row.right_days = [d.isoformat() for d in new.right_days]
+            if book is not None:
+                book[question_id] = row
+        for name, value in values.items():
+            setattr(row, name, value)
         return True
 
     def _book_entries(self, s: Session, actor: Actor) -> builtins.list[Any]:
@@ -1166,10 +1497,10 @@ class ExamService:
         show = bool(spec.show_answers_after) or actor.can(Permission.EDIT_CONTENT)
         items = []
         categories: dict[str, list[float]] = {}
-        for item in s.scalars(
-            select(AttemptItem).where(AttemptItem.attempt_id == attempt.id).order_by(AttemptItem.position)
-        ):
-            q = self._question(s, item.question_id, item.question_version)
+        rows = self._items(s, attempt.id)
+        questions = self._questions(s, [(i.question_id, i.question_version) for i in rows])
+        for item in rows:
+            q = questions[(item.question_id, item.question_version)]
             view = view_of(q, tuple(item.option_order), tuple(item.right_order), points=item.points)
             cat = categories.setdefault(q.category or "其他", [0.0, 0.0])
             cat[0] += item.score or 0.0
@@ -1219,12 +1550,19 @@ class ExamService:
         )
 
 
+def _chunks(values: builtins.list[Any], size: int = 400) -> Iterable[builtins.list[Any]]:
+    """``values`` in slices short enough for one statement's parameters (SQLite allows 999)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
 def _new_code(s: Session) -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
     while True:
         code = "".join(secrets.choice(alphabet) for _ in range(10))
-        if s.scalar(select(Attempt.id).where(Attempt.certificate_code == code)) is None:
-            return code
+        with s.no_autoflush:  # the attempt is written once, with its code
+            if s.scalar(select(Attempt.id).where(Attempt.certificate_code == code)) is None:
+                return code
 
 
 def _public_detail(detail: Mapping[str, Any], show_answers: bool) -> dict[str, Any]:

@@ -89,6 +89,10 @@ Dashboards (revision 0010)
 - Covering indexes ``ix_attempts_dashboard``, ``ix_attempt_items_dashboard`` and
   ``ix_roleplay_sessions_dashboard`` for the period scans of cstrainer/services/analytics.py.
 
+Question-bank stamp (revision 0012)
+- Covering index ``ix_questions_bank_stamp`` (updated_at, version, retired, id) for the aggregate the
+  exam service reads before each draw to know whether its cached bank is still current.
+
 Timestamps are stored as naive UTC and handed out as aware UTC (see ``UTCDateTime``).
 """
 
@@ -284,6 +288,8 @@ class HandbookEntry(ContentMixin, Base):
 
 class Question(ContentMixin, Base):
     __tablename__ = "questions"
+    # Revision 0012: the exam service's bank stamp (cstrainer/services/exams.py) reads only the index.
+    __table_args__ = (Index("ix_questions_bank_stamp", "updated_at", "version", "retired", "id"),)
 
     # Revision 0003: jieba search terms of stem, options, explanation and tags, space separated,
     # so that full-text search is a LIKE per query word that works alike on SQLite and PostgreSQL.
