@@ -30,7 +30,6 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import itertools
-import re
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -644,14 +643,16 @@ def actor_operations() -> set[str]:
 
 
 def _service_classes() -> dict[str, type]:
-    """The class of each service attribute ``Services.__init__`` sets (``self.x = XService(...)``)."""
+    """The class of each service on ``Services`` (built on first use: the return annotation of
+    each ``@_service`` builder names it)."""
     import cstrainer.services as pkg
 
-    src = inspect.getsource(Services.__init__)
     out: dict[str, type] = {}
-    for attr, cls_name in re.findall(r"self\.(\w+) = (\w+)\(", src):
-        cls = getattr(pkg, cls_name, None) or _find_class(cls_name)
-        out[attr] = cls
+    for attr, value in vars(Services).items():
+        if isinstance(value, pkg._service):
+            cls_name = str(inspect.get_annotations(value.build)["return"])
+            out[attr] = getattr(pkg, cls_name, None) or _find_class(cls_name)
+    assert len(out) >= 19, sorted(out)
     return out
 
 
