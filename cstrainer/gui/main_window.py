@@ -20,6 +20,7 @@ sent first (entries an open exam or chat sends itself are left to it).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import cstrainer
@@ -39,6 +40,7 @@ from cstrainer.gui.qt import (
     QTimer,
     QWidget,
     Signal,
+    is_valid_qobject,
 )
 from cstrainer.gui.tasks import TaskRunner
 from cstrainer.services import Services
@@ -62,6 +64,57 @@ def fit_columns_quickly(page: QWidget) -> None:
     """Let the page's "resize to contents" columns measure the visible rows and a few more."""
     for header in page.findChildren(QHeaderView):
         header.setResizeContentsPrecision(RESIZE_PRECISION)
+
+
+_FROZEN = "cstrainerFrozenSections"
+
+
+def freeze_columns(page: QWidget) -> None:
+    """A page being left keeps its column widths: "resize to contents" columns become fixed
+    widths until the table's data changes, so that showing the page again draws at once instead
+    of measuring every column first (the largest part of switching to a page with a table)."""
+    for header in page.findChildren(QHeaderView):
+        model = header.model()
+        if model is None:
+            continue
+        auto = [
+            i
+            for i in range(header.count())
+            if header.sectionResizeMode(i) == QHeaderView.ResizeMode.ResizeToContents
+        ]
+        if not auto:
+            continue
+        sizes = [header.sectionSize(i) for i in auto]
+        for i, size in zip(auto, sizes, strict=True):
+            header.setSectionResizeMode(i, QHeaderView.ResizeMode.Interactive)
+            header.resizeSection(i, size)
+        frozen = set(header.property(_FROZEN) or []) | set(auto)
+        header.setProperty(_FROZEN, sorted(frozen))
+        if not header.property(_FROZEN + "Hooked"):
+            header.setProperty(_FROZEN + "Hooked", True)
+            thaw = _thawer(header)
+            for signal in (
+                model.modelReset,
+                model.layoutChanged,
+                model.dataChanged,
+                model.rowsInserted,
+                model.rowsRemoved,
+            ):
+                signal.connect(thaw)
+
+
+def _thawer(header: QHeaderView) -> Callable[..., None]:
+    def thaw(*_args: object) -> None:
+        if not is_valid_qobject(header):  # the model outlived its table (a page being closed)
+            return
+        frozen = header.property(_FROZEN) or []
+        if frozen:
+            header.setProperty(_FROZEN, [])
+            for i in frozen:
+                if i < header.count():
+                    header.setSectionResizeMode(i, QHeaderView.ResizeMode.ResizeToContents)
+
+    return thaw
 
 
 class MainWindow(QMainWindow):
@@ -177,6 +230,8 @@ class MainWindow(QMainWindow):
             fit_columns_quickly(widget)
             self.pages[spec.key] = widget
             self.view.stack.addWidget(widget)
+        if previous is not None:
+            freeze_columns(previous)
         self._current_row = row
         self.view.stack.setCurrentWidget(widget)
         self.view.title_label.setText(spec.display_title())

@@ -56,8 +56,13 @@ class RecordTableModel(QAbstractTableModel, Generic[T]):
     # --- data in and out -------------------------------------------------------------------------
 
     def set_rows(self, rows: Sequence[T]) -> None:
+        rows = list(rows)
+        if rows == self._rows:
+            # Pages reload when shown; when nothing changed, a reset would only make the view
+            # measure and repaint every row again (and lose the scroll position).
+            return
         self.beginResetModel()
-        self._rows = list(rows)
+        self._rows = rows
         self.endResetModel()
 
     def rows(self) -> list[T]:

@@ -91,24 +91,36 @@ def _import_jieba() -> ModuleType:
         return _jieba_module
 
 
-# The prefix dictionary (about 500,000 entries) is kept in chunks: jieba's own cache is one
-# marshal blob whose loading holds the interpreter lock for several hundred milliseconds, which
-# froze the window right after login; between chunks other threads run.
-_CHUNK_ENTRIES = 16_000
-_CHUNK_FORMAT = 1
+# The prefix dictionary (about 500,000 entries) has a cache of our own. jieba's is one marshal
+# blob of the whole dict: loading it took most of a second of CPU, all of it holding the
+# interpreter lock (the window froze right after login). Ours stores each chunk of words as one
+# newline-joined string plus an array of frequencies: splitting a string makes the word objects
+# several times faster than unmarshalling them one by one, and between chunks other threads run.
+_CHUNK_ENTRIES = 50_000
+_CHUNK_FORMAT = 2
 
 
 def _load_chunked(path: Path, version: str) -> tuple[dict[str, int], int] | None:
     """The prefix dictionary from our chunked cache, or None (missing, other jieba, damaged)."""
+    from array import array
+
     try:
         with path.open("rb") as f:
             header = marshal.load(f)
             if header[:2] != (_CHUNK_FORMAT, version):
                 return None
-            total, chunks = header[2], header[3]
+            total, chunks, entries = header[2], header[3], header[4]
             freq: dict[str, int] = {}
             for _ in range(chunks):
-                freq.update(marshal.load(f))
+                words, packed = marshal.load(f)
+                counts = array("q")
+                counts.frombytes(packed)
+                keys = words.split("\n")
+                if len(keys) != len(counts):
+                    raise ValueError("chunk lengths differ")
+                freq.update(zip(keys, counts.tolist(), strict=True))
+        if len(freq) != entries:
+            raise ValueError("entry count differs")
         return freq, total
     except (OSError, EOFError, ValueError, TypeError, IndexError):
         log.info("jieba chunked cache %s unusable; rebuilding it", path)
@@ -117,16 +129,21 @@ def _load_chunked(path: Path, version: str) -> tuple[dict[str, int], int] | None
 
 def _save_chunked(path: Path, version: str, freq: dict[str, int], total: int) -> None:
     """Write the chunked cache next to jieba's (a temporary file renamed into place)."""
+    from array import array
+
     items = list(freq.items())
-    chunks = [dict(items[i : i + _CHUNK_ENTRIES]) for i in range(0, len(items), _CHUNK_ENTRIES)]
+    if any("\n" in word for word, _ in items):  # never in jieba's dictionary; then skip the cache
+        return
+    chunks = [items[i : i + _CHUNK_ENTRIES] for i in range(0, len(items), _CHUNK_ENTRIES)]
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
         with os.fdopen(fd, "wb") as f:
-            marshal.dump((_CHUNK_FORMAT, version, total, len(chunks)), f)
+            marshal.dump((_CHUNK_FORMAT, version, total, len(chunks), len(items)), f)
             for chunk in chunks:
-                marshal.dump(chunk, f)
+                words = "\n".join(word for word, _ in chunk)
+                marshal.dump((words, array("q", [n for _, n in chunk]).tobytes()), f)
         os.replace(tmp, path)
-    except OSError as exc:  # a read-only cache folder: jieba's own cache still works
+    except (OSError, OverflowError) as exc:  # a read-only cache folder: jieba's own cache still works
         log.warning("could not write the jieba cache %s: %s", path, exc)
 
 

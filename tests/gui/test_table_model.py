@@ -43,3 +43,46 @@ def test_refresh_all_repaints_without_breaking_the_selection(qtbot: Any) -> None
     assert proxy.data(proxy.index(0, 1)) in {"沁屿", "轻廓"}
     assert selection.hasSelection() and selection.selectedRows()[0].row() == 5
     assert changed[0] == (0, 199, 1)
+
+
+def test_setting_the_same_rows_again_does_not_reset_the_view(qtbot: Any) -> None:
+    # Pages reload when shown; unchanged rows must not make the view measure and repaint again.
+    model: RecordTableModel[tuple[str, int]] = RecordTableModel([Column("名称", lambda r: r[0])])
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    model.set_rows([("甲", 1), ("乙", 2)])
+    model.set_rows([("甲", 1), ("乙", 2)])  # equal rows: nothing happens
+    assert len(resets) == 1
+    model.set_rows([("甲", 1), ("丙", 3)])  # a change: reset as before
+    assert len(resets) == 2 and model.record(1) == ("丙", 3)
+
+
+def test_a_left_page_keeps_its_column_widths_until_its_data_changes(qtbot: Any) -> None:
+    from cstrainer.gui.main_window import freeze_columns
+    from cstrainer.gui.qt import QHeaderView, QVBoxLayout, QWidget
+
+    # GIVEN a page whose table sizes a column to its contents
+    page = QWidget()
+    model: RecordTableModel[str] = RecordTableModel(
+        [Column("名称", lambda r: r), Column("备注", lambda r: "")]
+    )
+    view = QTableView()
+    view.setModel(filter_proxy(model))
+    QVBoxLayout(page).addWidget(view)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+    qtbot.addWidget(page)
+    model.set_rows(["短", "一个相当长的商品名称用来撑开这一列"])
+    page.show()
+    qtbot.waitExposed(page)
+    width = header.sectionSize(0)
+    # WHEN the page is left
+    freeze_columns(page)
+    # THEN the column keeps its width without measuring the rows again
+    assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.Interactive
+    assert header.sectionSize(0) == width
+    assert header.sectionResizeMode(1) == QHeaderView.ResizeMode.Interactive  # untouched
+    # AND when its data changes it fits the contents again
+    model.set_rows(["短"])
+    assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.ResizeToContents
+    qtbot.waitUntil(lambda: header.sectionSize(0) < width)
