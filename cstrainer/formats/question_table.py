@@ -464,8 +464,11 @@ def _type(row: _Row) -> QuestionType:
     return qtype
 
 
+_OPTION_FIELDS = tuple(f"option_{x.lower()}" for x in _ALL_LETTERS)
+
+
 def _options(row: _Row, qtype: QuestionType) -> list[str]:
-    texts = [row.get(f"option_{x.lower()}") for x in _ALL_LETTERS]
+    texts = [row.get(name) for name in _OPTION_FIELDS]
     while texts and not texts[-1]:
         texts.pop()
     for index, text in enumerate(texts):

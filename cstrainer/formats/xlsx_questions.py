@@ -17,6 +17,8 @@ from typing import Any
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -108,9 +110,71 @@ def parse_xlsx(
 
 def _read_sheet_rows(sheet: Any) -> tuple[list[tuple[int, list[Any]]], int | None]:
     """``(row number, cell values)`` of the non-empty rows of a read-only worksheet (formula
-    errors as :class:`_ExcelError`), and the number of the first row past the row limit, if any
-    (then the rows read so far). The declared dimensions are ignored: they can lie. A row past
-    the limit counts even when empty: openpyxl pads every missing row up to it."""
+    errors as :class:`_ExcelError`; without the empty cells at the end of a row, which the
+    table reader treats as missing alike), and the number of the first row past the row limit,
+    if any (then the rows read so far). The declared dimensions are ignored: they can lie. A row
+    past the limit counts even when empty: openpyxl pads every missing row up to it.
+
+    The rows are read with openpyxl's own worksheet parser (:class:`_FastParser`), without the
+    cell objects of ``iter_rows``; :func:`_read_sheet_rows_slow` is the plain way, used when
+    openpyxl's internals are not what this expects.
+    """
+    try:
+        parser_args = (
+            sheet._shared_strings,
+            sheet.parent.data_only,
+            sheet.parent.epoch,
+            sheet.parent._date_formats,
+            sheet.parent._timedelta_formats,
+        )
+        source = sheet._get_source()
+    except AttributeError:  # pragma: no cover - another openpyxl
+        return _read_sheet_rows_slow(sheet)
+    with source:
+        strings, data_only, epoch, date_formats, timedelta_formats = parser_args
+        parser = _FastParser(
+            source,
+            strings,
+            data_only=data_only,
+            epoch=epoch,
+            date_formats=date_formats,
+            timedelta_formats=timedelta_formats,
+        )
+        return _rows_of(parser.parse())
+
+
+def _rows_of(
+    parsed: Iterable[tuple[int, list[dict[str, Any]]]],
+) -> tuple[list[tuple[int, list[Any]]], int | None]:
+    """What ``iter_rows(max_col=MAX_TABLE_COLUMNS)`` makes of the parser's rows (see
+    ``ReadOnlyWorksheet._cells_by_row``): rows numbered in order, a row out of order skipped, a
+    missing row empty; a cell's value by its column (the last one wins), errors marked."""
+    rows: list[tuple[int, list[Any]]] = []
+    last = MAX_ROWS + _HEADER_ROWS
+    counter = 1  # the number of the next row iter_rows would yield
+    for idx, cells in parsed:
+        if counter > idx:
+            continue
+        if idx > last:  # even an empty row: rows far below are padded one by one
+            return rows, max(counter, last + 1)
+        counter = idx + 1
+        values: list[Any] = [None] * MAX_TABLE_COLUMNS
+        for cell in cells:
+            column = cell["column"]
+            if 1 <= column <= MAX_TABLE_COLUMNS:
+                value = cell["value"]
+                values[column - 1] = (
+                    _ExcelError(value) if cell["data_type"] == "e" and value is not None else value
+                )
+        while values and values[-1] is None:
+            values.pop()
+        if any(v is not None and v != "" for v in values):
+            rows.append((idx, values))
+    return rows, None
+
+
+def _read_sheet_rows_slow(sheet: Any) -> tuple[list[tuple[int, list[Any]]], int | None]:
+    """:func:`_read_sheet_rows` through ``iter_rows`` (the reference the fast way must match)."""
     if hasattr(sheet, "reset_dimensions"):
         sheet.reset_dimensions()
     rows: list[tuple[int, list[Any]]] = []
@@ -119,9 +183,46 @@ def _read_sheet_rows(sheet: Any) -> tuple[list[tuple[int, list[Any]]], int | Non
         if number > last:  # even an empty row: rows far below are padded one by one
             return rows, number
         values = [_value(c) for c in cells]
+        while values and values[-1] is None:  # the padding up to MAX_TABLE_COLUMNS: a missing cell
+            values.pop()
         if any(v is not None and v != "" for v in values):
             rows.append((number, values))
     return rows, None
+
+
+_INLINE_STRING = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}is"
+_TEXT = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}t"
+
+
+class _FastParser(WorkSheetParser):  # type: ignore[misc]
+    """openpyxl's worksheet parser, with a short way for the plain inline string (``<is><t>``)
+    that openpyxl itself writes for every text cell: the text of ``<t>``, as
+    ``Text.from_tree(...).content`` gives it, without building the rich-text object."""
+
+    def parse_cell(self, element: Any) -> dict[str, Any]:
+        if self.data_only and element.get("t") == "inlineStr":
+            child = element.find(_INLINE_STRING)
+            if child is not None and len(child) == 1 and child[0].tag == _TEXT and not len(child[0]):
+                coordinate = element.get("r")
+                if coordinate:
+                    row, column = coordinate_to_tuple(coordinate)
+                    self.col_counter = column
+                else:
+                    self.col_counter += 1
+                    row, column = self.row_counter, self.col_counter
+                style_id = element.get("s", 0)
+                if style_id:
+                    style_id = int(style_id)
+                text = child[0].text
+                return {
+                    "row": row,
+                    "column": column,
+                    "value": text if text is not None else "",
+                    "data_type": "s",
+                    "style_id": style_id,
+                }
+        cell: dict[str, Any] = super().parse_cell(element)
+        return cell
 
 
 def _too_many_rows_message() -> str:

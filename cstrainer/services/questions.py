@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import builtins
 import logging
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Table, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -29,7 +31,12 @@ from cstrainer.storage.database import Database
 from cstrainer.storage.models import Brand, QuestionVersion
 from cstrainer.storage.models import Question as QuestionRow
 
+if TYPE_CHECKING:
+    from cstrainer.formats.errors import ParseResult
+
 log = logging.getLogger(__name__)
+
+_QUESTIONS_TABLE = cast(Table, QuestionRow.__table__)
 
 UNCATEGORISED = "未分类"  # imported questions whose file names no category
 
@@ -97,33 +104,133 @@ def stem_fingerprint(stem: str) -> str:
     return normalize_answer(stem)
 
 
-def index_row(row: QuestionRow, q: Question) -> None:
+def index_row(row: QuestionRow | _NewRow, q: Question) -> None:
     """Fill the columns search and the duplicate check use."""
     row.search_text = search_text_of(q)
     row.stem_fp = stem_fingerprint(q.stem)[:512]
 
 
-def search_text_of(q: Question) -> str:
-    """The text a search matches: jieba's words (so 运费险 also finds 运费 and 险) and the whole
-    text lower-cased without spaces (so a query word is found even where jieba cut the stored
-    text differently, as in 承担退货运费 -> 承担 / 退 / 货运费)."""
-    from cstrainer import text
-
+def _search_parts(q: Question) -> list[str]:
     parts = [q.key, q.title, q.stem, q.explanation, " ".join(q.tags), q.category]
     parts += [o.text for o in q.options]
     parts += [a.text for a in q.accepted]
     parts += [" ".join(k.synonyms) for k in q.key_points]
     parts += [" / ".join(b) for b in q.blanks]
     parts += [f"{p.left} {p.right}" for p in q.pairs]
-    joined = "\n".join(p for p in parts if p)
-    terms = text.search_terms(joined)
+    return [p for p in parts if p]
+
+
+def search_text_of(q: Question) -> str:
+    """The text a search matches: jieba's words (so 运费险 also finds 运费 and 险) and the whole
+    text lower-cased without spaces (so a query word is found even where jieba cut the stored
+    text differently, as in 承担退货运费 -> 承担 / 退 / 货运费).
+
+    During an import (:data:`_import_terms` set) each part is segmented on its own and
+    remembered, and so is each block of text in it (options, tags, explanations and phrases
+    repeat a lot in a file); the terms are the same as those of the joined text, as jieba never
+    joins words across the line break between two parts (see cstrainer/text/search_cache.py)."""
+    parts = _search_parts(q)
+    joined = "\n".join(parts)
+    terms = _import_terms.get()
+    if terms is None:
+        from cstrainer import text
+
+        found = text.search_terms(joined)
+    else:
+        found = [t for p in parts for t in terms(p)]
     compact = "".join(joined.lower().split())
-    return " " + " ".join(dict.fromkeys(t.lower() for t in terms)) + " | " + compact + " "
+    return " " + " ".join(dict.fromkeys(t.lower() for t in found)) + " | " + compact + " "
+
+
+class _TermCache:
+    """``text.search_terms`` of one field, remembered for the length of one import."""
+
+    def __init__(self) -> None:
+        from cstrainer.text.search_cache import SearchTermCache
+
+        self._search_terms = SearchTermCache()  # also remembers the blocks of the parts
+        self._seen: dict[str, list[str]] = {}
+
+    def __call__(self, part: str) -> list[str]:
+        found = self._seen.get(part)
+        if found is None:
+            found = self._seen[part] = self._search_terms(part)
+        return found
+
+
+#: The search-term cache of the import running in this thread (context), if any.
+_import_terms: ContextVar[_TermCache | None] = ContextVar("cstrainer_import_terms", default=None)
+
+
+def _file_digest(path: Path) -> str | None:
+    """SHA-256 of the file at ``path`` (None when it cannot be read or is too big to import)."""
+    import hashlib
+
+    from cstrainer.formats.limits import MAX_XLSX_FILE_BYTES
+
+    try:
+        if path.stat().st_size > MAX_XLSX_FILE_BYTES:
+            return None
+        with open(path, "rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+_INSERTED = (
+    "key",
+    "version",
+    "updated_by",
+    "data",
+    "retired",
+    "type",
+    "stem",
+    "brand_id",
+    "category",
+    "difficulty",
+    "search_text",
+    "stem_fp",
+)
+
+
+class _NewRow:
+    """A question row an import adds, until it is inserted with the others (``updated_at`` then
+    gets its default): building 10,000 ORM objects costs more than the insert itself."""
+
+    __slots__ = _INSERTED
+    key: str
+    version: int
+    updated_by: str
+    data: dict[str, Any]
+    retired: bool
+    type: str
+    stem: str
+    brand_id: int | None
+    category: str
+    difficulty: int
+    search_text: str
+    stem_fp: str
+
+    def __init__(self, **values: Any) -> None:
+        for name in _INSERTED:
+            setattr(self, name, values.pop(name, ""))
+        if values:
+            raise TypeError(f"not a column of a new question: {', '.join(values)}")
+
+    def values(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in _INSERTED}
+
+
+#: Keys / ids per ``IN (...)`` of the import's look-ups (well under every backend's parameter limit).
+_IN_CHUNK = 500
 
 
 class QuestionBankService:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # the file a preview read, for the import that follows it: (path, format, digest, brands)
+        self._parsed: tuple[tuple[Any, ...], ParseResult] | None = None
+        self._parse_lock = threading.Lock()
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -429,81 +536,57 @@ class QuestionBankService:
         defaults: dict[str, Any] | None = None,
         progress: Callable[[str], None] | None = None,
     ) -> QuestionImportReport:
-        """Import questions from xlsx / CSV / GIFT / Aiken / YAML, all or nothing."""
-        actor.require(Permission.IMPORT_CONTENT)
-        from cstrainer.formats.question_io import read_questions
+        """Import questions from xlsx / CSV / GIFT / Aiken / YAML, all or nothing.
 
+        A preview (``dry_run``) keeps what it read of the file; the import of the same file
+        (same path, format, bytes and brands) right after reuses it instead of reading the
+        file again. Existing questions, brands and used versions are read in a few queries,
+        changed rows are updated through the session and new ones inserted with one
+        executemany, all in one transaction."""
+        actor.require(Permission.IMPORT_CONTENT)
         with self._db.session() as s:
-            brands = {}
-            for key, name in s.execute(select(Brand.key, Brand.name)):
-                brands[key] = key
-                brands[name] = key  # tables may name the brand (沁屿) instead of its key
-        result = read_questions(Path(path), format=format, brands=brands)
+            brand_rows = s.execute(select(Brand.id, Brand.key, Brand.name)).all()
+        brands = {}
+        for _, key, name in brand_rows:
+            brands[key] = key
+            brands[name] = key  # tables may name the brand (沁屿) instead of its key
+        result = self._read_file(Path(path), format, brands, keep=dry_run)
         if result.errors:
             raise ValidationFailed(
                 f"{Path(path).name} 有 {len(result.errors)} 处错误，未导入任何题目：", result.errors
             )
+        from cstrainer.formats.question_pack import question_to_pack
+
         questions = [self._apply_defaults(q, defaults or {}) for q in result.questions]
         report = QuestionImportReport(
             questions=questions, warnings=[str(w) for w in result.warnings], dry_run=dry_run
         )
+        bodies = [{k: v for k, v in question_to_pack(q).items() if k != "key"} for q in questions]
         if dry_run:
             with self._db.session() as s:
-                existing = {
-                    r.key: r
-                    for r in s.scalars(
-                        select(QuestionRow).where(QuestionRow.key.in_([q.key for q in questions]))
-                    )
-                }
-                for q in questions:
-                    self._classify(q, existing.get(q.key), report)
+                existing = self._rows_by_key(s, [q.key for q in questions])
+                for q, body in zip(questions, bodies, strict=True):
+                    self._classify_body(q.key, body, existing.get(q.key), report)
             return report
-        with self._db.session() as s:
-            problems = []
-            for i, q in enumerate(questions):
-                try:
-                    self._brand_id(s, q.brand)
-                except InvalidInput as exc:
-                    problems.append(f"第 {i + 1} 题（{q.key}）：{exc}")
-            if problems:
-                raise ValidationFailed("导入的题目引用了不存在的品牌，未导入任何题目：", problems)
+        # An id by brand key or name, as _brand_id finds it (a key wins over another brand's name).
+        brand_ids: dict[str, int] = {name: bid for bid, _, name in brand_rows}
+        brand_ids.update({key: bid for bid, key, _ in brand_rows})
+        problems = [
+            f"第 {i + 1} 题（{q.key}）：没有品牌 {q.brand}"
+            for i, q in enumerate(questions)
+            if q.brand and q.brand not in brand_ids
+        ]
+        if problems:
+            raise ValidationFailed("导入的题目引用了不存在的品牌，未导入任何题目：", problems)
         # One transaction for everything: a failure half way leaves the bank as it was.
         with self._db.session() as s:
-            from cstrainer.formats.question_pack import question_to_pack
-
-            for i, q in enumerate(questions):
-                if progress and i % 50 == 0:
-                    progress(f"{i}/{len(questions)}")
-                row = s.scalar(select(QuestionRow).where(QuestionRow.key == q.key))
-                kind = self._classify(q, row, report)
-                body = {k: v for k, v in question_to_pack(q).items() if k != "key"}
-                brand_id = self._brand_id(s, q.brand)
-                if kind == "added":
-                    new = QuestionRow(
-                        key=q.key,
-                        version=1,
-                        updated_by=actor.login,
-                        data=body,
-                        retired=False,
-                        **self._columns(q, brand_id),
-                    )
-                    index_row(new, q)
-                    s.add(new)
-                elif kind == "updated":
-                    assert row is not None
-                    used = s.scalar(
-                        select(func.count())
-                        .select_from(QuestionVersion)
-                        .where(QuestionVersion.question_id == row.id, QuestionVersion.version == row.version)
-                    )
-                    if used:
-                        row.version += 1
-                    row.data = body
-                    for k, v in self._columns(q, brand_id).items():
-                        setattr(row, k, v)
-                    index_row(row, q)
-                    row.updated_by = actor.login
-                s.flush()
+            existing = self._rows_by_key(s, [q.key for q in questions])
+            token = _import_terms.set(_TermCache())
+            try:
+                self._write_rows(s, actor, questions, bodies, existing, brand_ids, report, progress)
+            finally:
+                _import_terms.reset(token)
+            s.flush()
             audit.record(
                 s,
                 actor,
@@ -515,6 +598,97 @@ class QuestionBankService:
             )
         return report
 
+    def _write_rows(
+        self,
+        s: Session,
+        actor: Actor,
+        questions: Sequence[Question],
+        bodies: Sequence[dict[str, Any]],
+        existing: dict[str, QuestionRow],
+        brand_ids: dict[str, int],
+        report: QuestionImportReport,
+        progress: Callable[[str], None] | None,
+    ) -> None:
+        """Add or update the rows of an import: updates go through the session, the new rows
+        are inserted together at the end."""
+        used = self._used_versions(s, existing.values())
+        created: dict[str, _NewRow] = {}  # new rows, not in the session: inserted at the end
+        for i, (q, body) in enumerate(zip(questions, bodies, strict=True)):
+            if progress and i % 50 == 0:
+                progress(f"{i}/{len(questions)}")
+            row: QuestionRow | _NewRow | None = created.get(q.key) or existing.get(q.key)
+            kind = self._classify_body(q.key, body, row, report)
+            brand_id = brand_ids[q.brand] if q.brand else None
+            if kind == "added":
+                new = _NewRow(
+                    key=q.key,
+                    version=1,
+                    updated_by=actor.login,
+                    data=body,
+                    retired=False,
+                    **self._columns(q, brand_id),
+                )
+                index_row(new, q)
+                created[q.key] = new  # a later row with this key updates it
+            elif kind == "updated":
+                assert row is not None
+                if isinstance(row, QuestionRow) and (row.id, row.version) in used:
+                    row.version += 1
+                row.data = body
+                for k, v in self._columns(q, brand_id).items():
+                    setattr(row, k, v)
+                index_row(row, q)
+                row.updated_by = actor.login
+        if created:
+            # One Core executemany instead of the unit of work's row-by-row inserts (the ORM's
+            # bulk insert would also split the batch between rows with and without a brand).
+            s.execute(insert(_QUESTIONS_TABLE), [r.values() for r in created.values()])
+
+    def _read_file(self, path: Path, format: str, brands: dict[str, str], *, keep: bool) -> ParseResult:
+        """What :func:`read_questions` gives for ``path``; a preview's result is kept (one file
+        at a time) and handed to the import of the very same bytes, which then takes it."""
+        from cstrainer.formats.question_io import read_questions
+
+        before = _file_digest(path)
+        cache_key = (
+            None if before is None else (str(path.resolve()), format, before, tuple(sorted(brands.items())))
+        )
+        with self._parse_lock:
+            cached, self._parsed = self._parsed, None
+        if cached is not None and cache_key is not None and cached[0] == cache_key:
+            result = cached[1]
+        else:
+            result = read_questions(path, format=format, brands=brands)
+        if keep and cache_key is not None and not result.errors and _file_digest(path) == before:
+            with self._parse_lock:
+                self._parsed = (cache_key, result)
+        return result
+
+    @staticmethod
+    def _rows_by_key(s: Session, keys: Sequence[str]) -> dict[str, QuestionRow]:
+        out: dict[str, QuestionRow] = {}
+        unique = list(dict.fromkeys(keys))
+        for start in range(0, len(unique), _IN_CHUNK):
+            chunk = unique[start : start + _IN_CHUNK]
+            out.update((r.key, r) for r in s.scalars(select(QuestionRow).where(QuestionRow.key.in_(chunk))))
+        return out
+
+    @staticmethod
+    def _used_versions(s: Session, rows: Iterable[QuestionRow]) -> set[tuple[int, int]]:
+        """``(question id, version)`` of the current versions of ``rows`` put on a paper."""
+        current = {r.id: r.version for r in rows}
+        ids = list(current)
+        used: set[tuple[int, int]] = set()
+        for start in range(0, len(ids), _IN_CHUNK):
+            chunk = ids[start : start + _IN_CHUNK]
+            found = s.execute(
+                select(QuestionVersion.question_id, QuestionVersion.version)
+                .where(QuestionVersion.question_id.in_(chunk))
+                .distinct()
+            )
+            used.update((qid, v) for qid, v in found if current[qid] == v)
+        return used
+
     @staticmethod
     def _apply_defaults(q: Question, defaults: dict[str, Any]) -> Question:
         """Fill what the file left empty (GIFT and Aiken have no brand, often no category)."""
@@ -523,17 +697,17 @@ class QuestionBankService:
             changes["category"] = UNCATEGORISED
         return q.with_changes(**changes) if changes else q
 
-    def _classify(self, q: Question, row: QuestionRow | None, report: QuestionImportReport) -> str:
-        from cstrainer.formats.question_pack import question_to_pack
-
+    @staticmethod
+    def _classify_body(
+        key: str, body: dict[str, Any], row: QuestionRow | _NewRow | None, report: QuestionImportReport
+    ) -> str:
         if row is None:
-            report.added.append(q.key)
+            report.added.append(key)
             return "added"
-        body = {k: v for k, v in question_to_pack(q).items() if k != "key"}
         if body == row.data:
-            report.unchanged.append(q.key)
+            report.unchanged.append(key)
             return "unchanged"
-        report.updated.append(q.key)
+        report.updated.append(key)
         return "updated"
 
     def export_file(
