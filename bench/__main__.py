@@ -88,7 +88,7 @@ def plan(args: argparse.Namespace) -> list[tuple[str, str, list[str]]]:
         ("roleplay", "bench.bench_roleplay", []),
         ("exams", "bench.bench_exam_service", ["--no-pg"] + (["--quick"] if quick else [])),
         ("exams", "bench.bench_exams", []),
-        ("import", "bench.bench_import", ["--no-pg"]),
+        ("import", "bench.bench_import", ["--pg", args.pg] if args.pg else ["--no-pg"]),
     ]
     dash_args = ["--answers", str(answers), "--sessions", str(sessions), "--repeat", "10" if quick else "20"]
     if args.fresh and dash_file.exists():

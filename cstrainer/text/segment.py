@@ -122,8 +122,10 @@ def _load_chunked(path: Path, version: str) -> tuple[dict[str, int], int] | None
         if len(freq) != entries:
             raise ValueError("entry count differs")
         return freq, total
-    except (OSError, EOFError, ValueError, TypeError, IndexError):
-        log.info("jieba chunked cache %s unusable; rebuilding it", path)
+    except FileNotFoundError:  # the first start: jieba's own loading writes it
+        return None
+    except (OSError, EOFError, ValueError, TypeError, IndexError) as exc:
+        log.debug("jieba chunked cache %s unusable (%s); rebuilding it", path, exc)
         return None
 
 
