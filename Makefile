@@ -21,7 +21,7 @@ help:
 	@echo "make run        set up and start the app (needs a display; else: xvfb-run -a make run)"
 	@echo "make test       set up and run the whole test suite (PYTEST_ARGS=... for pytest options)"
 	@echo "make lint       ruff check, ruff format --check, mypy"
-	@echo "make bench      run the benchmarks in bench/"
+	@echo "make bench      build generated data and print a table of figures against the targets (ARGS=--quick, --pg URL)"
 	@echo "make setup      only set up (system packages, .venv, the project in it)"
 	@echo "make clean      remove caches and build leftovers; make distclean also removes .venv"
 
