@@ -27,6 +27,7 @@ from cstrainer.gui.qt import (
     QColor,
     QComboBox,
     QCoreApplication,
+    QDate,
     QDateTime,
     QDateTimeEdit,
     QFormLayout,
@@ -40,6 +41,7 @@ from cstrainer.gui.qt import (
     QSpinBox,
     QStackedWidget,
     Qt,
+    QTime,
     QVBoxLayout,
     QWidget,
 )
@@ -73,6 +75,11 @@ DEFAULT_DUE_DAYS = 7
 
 def _t(text: str) -> str:
     return QCoreApplication.translate("AssignmentsPage", text)
+
+
+def _qdatetime(when: datetime) -> QDateTime:
+    """The local wall-clock time of ``when`` for a date-time editor."""
+    return QDateTime(QDate(when.year, when.month, when.day), QTime(when.hour, when.minute, when.second))
 
 
 # --- what the dialog offers (database thread) ---------------------------------------------------------
@@ -295,7 +302,7 @@ class NewAssignmentDialog(FormDialog):
         self.due_edit.setDisplayFormat("yyyy-MM-dd HH:mm")
         start = (now or datetime.now(UTC)).astimezone() + timedelta(days=DEFAULT_DUE_DAYS)
         start = start.replace(hour=18, minute=0, second=0, microsecond=0)
-        self.due_edit.setDateTime(QDateTime(start.replace(tzinfo=None)))
+        self.due_edit.setDateTime(_qdatetime(start))
         dr.addWidget(self.due_check)
         dr.addWidget(self.due_edit, 1)
         self.add_field("due_at", _t("期限"), due_row)
@@ -382,7 +389,7 @@ class NewAssignmentDialog(FormDialog):
         self.due_check.setChecked(when is not None)
         if when is not None:
             local = when.astimezone()
-            self.due_edit.setDateTime(QDateTime(local.replace(tzinfo=None)))
+            self.due_edit.setDateTime(_qdatetime(local))
 
     def due_at(self) -> datetime | None:
         if not self.due_check.isChecked():
