@@ -76,8 +76,12 @@ class RecordTableModel(QStandardItemModel, Generic[T]):
         try:
             self.setRowCount(0)
             self._rows = rows
+            columns = self._columns
             for record in rows:
-                self.appendRow([self._item(record, column) for column in self._columns])
+                cells = [self._item(record, column) for column in columns]
+                if cells:  # the record rides on the row's first cell (views ask column 0)
+                    cells[0].setData(record, RECORD_ROLE)
+                self.appendRow(cells)
         finally:
             self.blockSignals(False)
         self.endResetModel()
@@ -115,21 +119,24 @@ class RecordTableModel(QStandardItemModel, Generic[T]):
 
     # --- cells -----------------------------------------------------------------------------------
 
-    def _item(self, record: T, column: Column[T]) -> QStandardItem:
-        item = QStandardItem()
+    @staticmethod
+    def _item(record: T, column: Column[T]) -> QStandardItem:
+        text = column.text(record)
+        item = QStandardItem(text)
         item.setFlags(_FLAGS)
-        item.setData(record, RECORD_ROLE)
         if column.align_right:
             item.setData(_RIGHT, Qt.ItemDataRole.TextAlignmentRole)
-        self._fill(item, record, column)
+        RecordTableModel._fill(item, record, column, text)
         return item
 
     @staticmethod
-    def _fill(item: QStandardItem, record: Any, column: Column[Any]) -> None:
-        text = column.text(record)
-        item.setData(text, Qt.ItemDataRole.DisplayRole)
-        key = column.sort_key(record) if column.sort_key else text
-        item.setData(key if isinstance(key, int | float | str) else str(key), SORT_ROLE)
+    def _fill(item: QStandardItem, record: Any, column: Column[Any], text: str | None = None) -> None:
+        if text is None:
+            text = column.text(record)
+            item.setData(text, Qt.ItemDataRole.DisplayRole)
+        if column.sort_key:  # other columns sort by their text (see filter_proxy)
+            key = column.sort_key(record)
+            item.setData(key if isinstance(key, int | float | str) else str(key), SORT_ROLE)
         if column.foreground:
             item.setData(column.foreground(record), Qt.ItemDataRole.ForegroundRole)
         if column.tooltip:
@@ -140,9 +147,24 @@ _FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 _RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
 
 
+class _RecordProxy(QSortFilterProxyModel):
+    """Sorts a :class:`RecordTableModel` column by its sort key, or by its text when it has none
+    (the cells keep a sort key only where it differs from the text)."""
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        source = self.sourceModel()
+        keyed = (
+            isinstance(source, RecordTableModel)
+            and 0 <= column < len(source._columns)
+            and source._columns[column].sort_key is not None
+        )
+        self.setSortRole(SORT_ROLE if keyed else Qt.ItemDataRole.DisplayRole)
+        super().sort(column, order)
+
+
 def filter_proxy(model: RecordTableModel[Any], parent: QObject | None = None) -> QSortFilterProxyModel:
     """A proxy that sorts by each column's sort key and filters on the text of every column."""
-    proxy = QSortFilterProxyModel(parent)
+    proxy = _RecordProxy(parent)
     proxy.setSourceModel(model)
     proxy.setSortRole(SORT_ROLE)
     proxy.setFilterKeyColumn(-1)

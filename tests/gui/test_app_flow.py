@@ -52,7 +52,7 @@ def test_first_start_to_main_window(
     screenshot(f.splash, "splash")
 
     # WHEN it has opened, the first-start dialog asks for a manager
-    qtbot.waitUntil(lambda: f.first_run_dialog is not None and f.first_run_dialog.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: f.first_run_dialog is not None and f.first_run_dialog.isVisible(), timeout=30000)
     assert f.splash is None
     d = f.first_run_dialog
     d.login_edit.setText("zhangwei")
@@ -62,7 +62,7 @@ def test_first_start_to_main_window(
     qtbot.mouseClick(d.ok_button, Qt.MouseButton.LeftButton)
 
     # THEN the login dialog follows, with the new login filled in and a notice
-    qtbot.waitUntil(lambda: f.login_dialog is not None and f.login_dialog.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: f.login_dialog is not None and f.login_dialog.isVisible(), timeout=30000)
     login = f.login_dialog
     assert login.login_edit.text() == "zhangwei"
     assert "已创建" in login.intro.text()
@@ -71,7 +71,7 @@ def test_first_start_to_main_window(
     qtbot.mouseClick(login.ok_button, Qt.MouseButton.LeftButton)
 
     # ... and then the main window, with the manager's pages
-    qtbot.waitUntil(lambda: f.window is not None and f.window.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: f.window is not None and f.window.isVisible(), timeout=30000)
     assert "管理" in f.window.page_titles()
     assert isinstance(f.window.show_page("admin"), AdminPage)
 
@@ -89,12 +89,12 @@ def test_existing_database_goes_straight_to_login(
 ) -> None:
     f = flow(_copy(_gui_templates["people"], tmp_path))
     f.start()
-    qtbot.waitUntil(lambda: f.login_dialog is not None and f.login_dialog.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: f.login_dialog is not None and f.login_dialog.isVisible(), timeout=30000)
     assert f.first_run_dialog is None
     f.login_dialog.login_edit.setText(accounts.trainee[0])
     f.login_dialog.password_edit.setText(accounts.trainee[2])
     qtbot.mouseClick(f.login_dialog.ok_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: f.window is not None and f.window.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: f.window is not None and f.window.isVisible(), timeout=30000)
     assert f.window.page_titles() == [
         "我的任务",
         "考试",
@@ -123,7 +123,7 @@ def test_a_database_that_cannot_be_opened(
     bad.write_bytes(b"this is not sqlite at all" * 100)
     f = flow(f"sqlite:///{bad}")
     f.start()
-    qtbot.waitUntil(lambda: f.error_box is not None and f.error_box.isVisible(), timeout=10000)
+    qtbot.waitUntil(lambda: f.error_box is not None and f.error_box.isVisible(), timeout=30000)
     box = f.error_box
     assert box.windowTitle() == "无法打开数据库"
     assert "无法连接数据库" in box.text() or "数据库" in box.text()

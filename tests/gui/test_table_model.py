@@ -86,3 +86,38 @@ def test_a_left_page_keeps_its_column_widths_until_its_data_changes(qtbot: Any) 
     model.set_rows(["短"])
     assert header.sectionResizeMode(0) == QHeaderView.ResizeMode.ResizeToContents
     qtbot.waitUntil(lambda: header.sectionSize(0) < width)
+
+
+def test_cells_sort_by_their_keys_carry_the_record_and_cannot_be_edited(qtbot: Any) -> None:
+    from cstrainer.gui.qt import QColor, Qt
+    from cstrainer.gui.table_model import RECORD_ROLE
+
+    # GIVEN records whose numbers sort differently from their text, one coloured column
+    model: RecordTableModel[tuple[str, int]] = RecordTableModel(
+        [
+            Column("名称", lambda r: r[0], foreground=lambda r: QColor("red") if r[1] > 9 else None),
+            Column("数量", lambda r: str(r[1]), sort_key=lambda r: r[1], align_right=True),
+        ]
+    )
+    model.set_rows([("甲", 10), ("乙", 9), ("丙", 100)])
+    proxy = filter_proxy(model)
+    # WHEN sorted by the number column
+    proxy.sort(1, Qt.SortOrder.AscendingOrder)
+    # THEN the order is numeric (9, 10, 100), not textual (10, 100, 9)
+    assert [proxy.index(r, 1).data() for r in range(3)] == ["9", "10", "100"]
+    # (a column without a sort key sorts by its text)
+    proxy.sort(0, Qt.SortOrder.AscendingOrder)
+    assert [proxy.index(r, 0).data() for r in range(3)] == sorted(["甲", "乙", "丙"])
+    proxy.sort(1, Qt.SortOrder.AscendingOrder)
+    # AND each row's first cell carries its record, for the pages' selections
+    assert proxy.index(0, 0).data(RECORD_ROLE) == ("乙", 9)
+    assert model.record(2) == ("丙", 100)
+    # AND colour, alignment and flags are as the columns say: nothing is editable
+    assert proxy.index(1, 0).data(Qt.ItemDataRole.ForegroundRole) is not None
+    assert proxy.index(0, 0).data(Qt.ItemDataRole.ForegroundRole) is None
+    assert proxy.index(0, 1).data(Qt.ItemDataRole.TextAlignmentRole)
+    flags = proxy.index(0, 0).flags()
+    assert flags & Qt.ItemFlag.ItemIsSelectable and not flags & Qt.ItemFlag.ItemIsEditable
+    # AND a filter on the text of any column works
+    proxy.setFilterFixedString("丙")
+    assert proxy.rowCount() == 1
