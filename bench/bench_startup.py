@@ -104,7 +104,6 @@ def _child(out_path: str, db_url: str, login: str, password: str, explore: bool)
         mark("login_ready")
         dialog.login_edit.setText(login)
         dialog.password_edit.setText(password)
-        state["login_clicked"] = time.time()
         mark("login_clicked")
         dialog.accept()
 
@@ -314,7 +313,7 @@ def warm_up(services: Any) -> None:
     services.questions.search(SYSTEM, "")
 
 
-def start_once(db_url: str, home: Path, login: str, explore: bool, warm_cache: bool) -> dict[str, Any]:
+def start_once(db_url: str, home: Path, login: str, explore: bool) -> dict[str, Any]:
     out = home / f"marks-{time.time_ns()}.json"
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -365,8 +364,8 @@ def measure(argv: list[str]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         home.mkdir()
         # one start to create the caches a second start finds (jieba's dictionary cache, fonts):
         # "cold" is a new process, not a new machine
-        start_once(db_url, home, args.login, False, False)
-        runs = [start_once(db_url, home, args.login, i == args.runs - 1, True) for i in range(args.runs)]
+        start_once(db_url, home, args.login, False)
+        runs = [start_once(db_url, home, args.login, i == args.runs - 1) for i in range(args.runs)]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     cold = [r["main_ready"] - (r["login_done"] - r["login_clicked"]) for r in runs]
