@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -215,3 +216,22 @@ def pg_url() -> Iterator[str]:
         yield _pg_url_for(name)
     finally:
         _pg_drop(name)
+
+
+@pytest.fixture(autouse=True)
+def restore_logging() -> Iterator[None]:
+    """Give the root logger back as it was: a test that runs the app or the CLI in-process calls
+    setup_logging, whose console handler would otherwise outlive the test's captured stderr (a
+    later debug line then printed "--- Logging error ---" into another test's output)."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for h in list(root.handlers):
+        if h not in handlers:
+            root.removeHandler(h)
+            h.close()
+    for h in handlers:
+        if h not in root.handlers:
+            root.addHandler(h)
+    root.setLevel(level)
+    logging.captureWarnings(False)

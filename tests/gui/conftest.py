@@ -17,7 +17,6 @@ import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-import logging
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -314,20 +313,3 @@ def screenshot(qapp: Any) -> Callable[[Any, str], Path | None]:
         return path
 
     return save
-
-
-# --- logging ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """Undo setup_logging's changes to the root logger after a test that calls it."""
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for h in list(root.handlers):
-        if h not in handlers:
-            root.removeHandler(h)
-            h.close()
-    root.setLevel(level)
-    logging.captureWarnings(False)
