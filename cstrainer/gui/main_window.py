@@ -229,11 +229,10 @@ class MainWindow(QMainWindow):
             widget = spec.factory(self.ctx)
             fit_columns_quickly(widget)
             self.pages[spec.key] = widget
-            self.view.stack.addWidget(widget)
         if previous is not None:
             freeze_columns(previous)
         self._current_row = row
-        self.view.stack.setCurrentWidget(widget)
+        self.view.stack.show_page(widget)
         self.view.title_label.setText(spec.display_title())
         if isinstance(widget, Page):
             widget.page_shown()

@@ -20,6 +20,25 @@ from cstrainer.gui.qt import (
 )
 
 
+class PageStack(QStackedWidget):
+    """The page area. Only the page on show is in the stacked layout; pages shown before stay
+    children of the stack, hidden, and come back with :meth:`show_page`.
+
+    A QStackedLayout sizes itself over all its pages: each layout pass asked every page ever opened
+    for its height at several widths, and pages with word-wrapped labels and tabs measure their
+    text each time. With 19 pages that was most of the time a page switch took.
+    """
+
+    def show_page(self, page: QWidget) -> None:
+        if self.indexOf(page) < 0:
+            self.addWidget(page)
+        self.setCurrentWidget(page)
+        for i in reversed(range(self.count())):
+            other = self.widget(i)
+            if other is not page:
+                self.removeWidget(other)  # stays a child of the stack, hidden
+
+
 class MainWindowView:
     """Builds the widgets of ``window``; the controller (:class:`MainWindow`) wires them."""
 
@@ -72,7 +91,7 @@ class MainWindowView:
         bar_layout.addWidget(self.connection_retry_button)
         self.connection_bar.setVisible(False)
         right_layout.addWidget(self.connection_bar)
-        self.stack = QStackedWidget()
+        self.stack = PageStack()
         right_layout.addWidget(self.stack, 1)
         outer.addWidget(right, 1)
         window.setCentralWidget(central)

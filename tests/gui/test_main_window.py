@@ -187,6 +187,25 @@ def test_the_registry_filters_by_role_and_orders_pages(open_window: Any, account
     assert manager.show_page("c") is page and page.shown == 2
 
 
+def test_only_the_page_on_show_is_laid_out(open_window: Any, accounts: Any) -> None:
+    """Pages left stay alive and hidden in the stack, but out of its layout: a stacked layout
+    measures every page it holds on each layout pass (the most of a page switch's time)."""
+    registry = PageRegistry()
+    for i, key in enumerate(("a", "b", "c")):
+        register_page(key, f"页{i}", lambda ctx: _StubPage(ctx), order=i, registry=registry)
+    window = open_window(accounts.trainee, registry=registry)
+    stack = window.view.stack
+    pages = [window.show_page(k) for k in ("a", "b", "c")]
+    assert stack.count() == 1 and stack.currentWidget() is pages[2] and pages[2].isVisible()
+    for page in pages[:2]:
+        assert page.parent() is stack and not page.isVisible()  # kept, hidden, not deleted
+    assert window.show_page("a") is pages[0]
+    assert stack.count() == 1 and stack.currentWidget() is pages[0] and pages[0].isVisible()
+    assert not pages[2].isVisible()
+    # the page on show gets the whole page area
+    assert pages[0].geometry() == stack.contentsRect()
+
+
 def test_a_page_can_refuse_to_be_left(open_window: Any, accounts: Any) -> None:
     registry = PageRegistry()
     register_page("exam", "考试", lambda ctx: _StubPage(ctx, may_leave=False), order=10, registry=registry)
