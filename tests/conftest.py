@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import shutil
@@ -235,3 +236,13 @@ def restore_logging() -> Iterator[None]:
             root.addHandler(h)
     root.setLevel(level)
     logging.captureWarnings(False)
+
+
+@pytest.fixture(autouse=True)
+def unfreeze_gc() -> Iterator[None]:
+    """The app moves long-lived objects out of the GC's reach (cstrainer.gc_freeze); in the test
+    session nothing lives long, so each test gives them back and one test's garbage is not kept
+    for the rest of the session."""
+    yield
+    if gc.get_freeze_count():
+        gc.unfreeze()

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 import cstrainer
 from cstrainer import paths
 from cstrainer.domain.accounts import Permission
+from cstrainer.gc_freeze import freeze_long_lived
 from cstrainer.gui import prompts
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.main_window_view import MainWindowView
@@ -229,6 +230,7 @@ class MainWindow(QMainWindow):
             widget = spec.factory(self.ctx)
             fit_columns_quickly(widget)
             self.pages[spec.key] = widget
+            freeze_long_lived()  # the page and its modules stay: out of full GC passes
         if previous is not None:
             freeze_columns(previous)
         self._current_row = row

@@ -14,29 +14,43 @@ from cstrainer.gui.qt import (
     QMainWindow,
     QPushButton,
     QSize,
-    QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
 
-class PageStack(QStackedWidget):
-    """The page area. Only the page on show is in the stacked layout; pages shown before stay
-    children of the stack, hidden, and come back with :meth:`show_page`.
+class PageStack(QWidget):
+    """The page area: shows one page at a time. Pages shown before stay children of it, hidden and
+    out of its layout, and come back with :meth:`show_page`.
 
-    A QStackedLayout sizes itself over all its pages: each layout pass asked every page ever opened
-    for its height at several widths, and pages with word-wrapped labels and tabs measure their
-    text each time. With 19 pages that was most of the time a page switch took.
+    Not a QStackedWidget: a stacked layout sizes itself over all its pages (each layout pass asked
+    every page ever opened for its height at several widths, and pages with word-wrapped labels and
+    tabs measure their text each time), and its page change turns updates off and on again for
+    every widget of every page. With 19 pages that was most of the time a page switch took.
     """
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._current: QWidget | None = None
+
+    def currentWidget(self) -> QWidget | None:  # named as QStackedWidget's
+        return self._current
+
     def show_page(self, page: QWidget) -> None:
-        if self.indexOf(page) < 0:
-            self.addWidget(page)
-        self.setCurrentWidget(page)
-        for i in reversed(range(self.count())):
-            other = self.widget(i)
-            if other is not page:
-                self.removeWidget(other)  # stays a child of the stack, hidden
+        previous = self._current
+        if page is previous:
+            return
+        if previous is not None:
+            self._layout.removeWidget(previous)  # stays a child, hidden
+            previous.hide()
+        if page.parentWidget() is not self:
+            page.setParent(self)
+        self._layout.addWidget(page)
+        self._current = page
+        self._layout.activate()  # the page gets its geometry now, before it is first painted
+        page.show()
 
 
 class MainWindowView:

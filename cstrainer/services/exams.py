@@ -33,6 +33,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from cstrainer.domain import attempt_clock
 from cstrainer.domain.accounts import Permission
 from cstrainer.domain.questions import Question, QuestionType, QuestionView, view_of
+from cstrainer.gc_freeze import freeze_long_lived
 from cstrainer.services import audit
 from cstrainer.services.actor import Actor
 from cstrainer.services.compliance import ComplianceService
@@ -371,6 +372,7 @@ _bank_lock = threading.Lock()
 _banks: dict[str, _BankSnapshot] = {}  # database URL -> its latest snapshot
 _MAX_BANKS = 4  # databases remembered at once (tests and the bench open many)
 _ONE_PASS_ABOVE = 2000  # changed questions re-read by one pass over the table, not by id
+_FREEZE_FROM = 1000  # banks of this many questions are kept out of full GC passes
 
 
 def clear_bank_cache() -> None:
@@ -459,6 +461,8 @@ def bank_snapshot(db: Database, s: Session) -> _BankSnapshot:
         while len(_banks) >= _MAX_BANKS:
             _banks.pop(next(iter(_banks)))
         _banks[key] = snapshot
+    if len(snapshot.rows) >= _FREEZE_FROM:
+        freeze_long_lived()  # the parsed bank lives on: later GC passes skip it (see gc_freeze)
     return snapshot
 
 

@@ -196,14 +196,27 @@ def test_only_the_page_on_show_is_laid_out(open_window: Any, accounts: Any) -> N
     window = open_window(accounts.trainee, registry=registry)
     stack = window.view.stack
     pages = [window.show_page(k) for k in ("a", "b", "c")]
-    assert stack.count() == 1 and stack.currentWidget() is pages[2] and pages[2].isVisible()
+    assert stack.layout().count() == 1 and stack.currentWidget() is pages[2] and pages[2].isVisible()
     for page in pages[:2]:
         assert page.parent() is stack and not page.isVisible()  # kept, hidden, not deleted
     assert window.show_page("a") is pages[0]
-    assert stack.count() == 1 and stack.currentWidget() is pages[0] and pages[0].isVisible()
+    assert stack.layout().count() == 1 and stack.currentWidget() is pages[0] and pages[0].isVisible()
     assert not pages[2].isVisible()
     # the page on show gets the whole page area
     assert pages[0].geometry() == stack.contentsRect()
+
+
+def test_a_new_page_is_kept_out_of_gc_passes(open_window: Any, accounts: Any) -> None:
+    import gc
+
+    registry = PageRegistry()
+    register_page("a", "页", lambda ctx: _StubPage(ctx), order=1, registry=registry)
+    register_page("b", "页二", lambda ctx: _StubPage(ctx), order=2, registry=registry)
+    window = open_window(accounts.trainee, registry=registry)
+    assert window.page("b") is None
+    gc.unfreeze()
+    window.show_page("b")  # built now
+    assert gc.get_freeze_count() > 0
 
 
 def test_a_page_can_refuse_to_be_left(open_window: Any, accounts: Any) -> None:

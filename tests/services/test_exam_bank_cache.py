@@ -186,3 +186,29 @@ def test_a_paper_drawn_from_the_cache_equals_one_drawn_without_it(
 
     assert paper(cold) == paper(warm)
     assert {i.view.category for i in cold.items} == {"产品知识", "平台规则"}
+
+
+def test_a_large_bank_is_kept_out_of_gc_passes_and_a_replaced_one_is_still_freed(
+    services: Any, bank: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gc
+    import weakref
+
+    monkeypatch.setattr(exam_module, "_FREEZE_FROM", 1)  # the test bank counts as large
+    gc.unfreeze()
+    first = _cached(services)
+    assert gc.get_freeze_count() > 0  # frozen: full GC passes no longer walk the parsed bank
+    gone = weakref.ref(first)
+    old = services.questions.get(bank["boss"], "t-single")
+    services.questions.save(bank["boss"], old.with_changes(options=(*old.options, Option("99 元"))))
+    assert _cached(services) is not first
+    del first
+    assert gone() is None  # reference counting still frees the snapshot it replaced
+
+
+def test_a_small_bank_is_not_frozen(services: Any, bank: dict[str, Any]) -> None:
+    import gc
+
+    gc.unfreeze()
+    _cached(services)
+    assert gc.get_freeze_count() == 0
