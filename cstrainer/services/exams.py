@@ -1081,6 +1081,13 @@ class ExamService:
                 rows.append(ItemResponse(attempt_id, (percent or 0.0) / 100.0, key, score / points, chosen))
             return sorted(analyse_items(rows).values(), key=lambda st: st.question_key)
 
+    def warm_up(self) -> int:
+        """Parse the question bank into the process's cache now, so that the first exam started
+        after it does not wait for it (1.5-2 s for 20,000 questions). Returns the number of active
+        questions. Reveals nothing and changes nothing, so it asks for no permission."""
+        with self._db.session() as s:
+            return len(self._bank(s).rows)
+
     # --- internals -------------------------------------------------------------------------------
 
     @staticmethod

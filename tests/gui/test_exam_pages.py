@@ -203,6 +203,22 @@ def test_the_exam_list(make_page: Any, screenshot: Any) -> None:
     screenshot(page, "exams_list")
 
 
+def test_the_list_parses_the_bank_ahead_of_the_first_start(qtbot: Any, svc: Any, runner: Any) -> None:
+    from cstrainer.services import exams as exam_module
+
+    exam_module.clear_bank_cache()
+    page = ExamsPage(PageContext(svc, runner, login(svc, "xinren")))
+    qtbot.addWidget(page)
+    page.page_shown()
+    runner.wait_until_idle(20)
+    assert page.bank_warmed and any(r.summary.can_start for r in page.rows)
+    with exam_module._bank_lock:  # loading the list alone parses no question: the warm-up did
+        (warmed,) = exam_module._banks.values()
+    with svc.db.session() as s:  # and a start finds it in the cache
+        assert exam_module.bank_snapshot(svc.db, s) is warmed
+    assert svc.exams.warm_up() == len(warmed.rows) > 0
+
+
 def test_a_trainer_sees_every_exam(make_page: Any, svc: Any) -> None:
     small_exam(svc, "rules-quiz", assign={"roles": ["agent"]})
     page = make_page(ExamsPage, "peixun")

@@ -150,6 +150,7 @@ class ExamsPage(Page):
         self.result_widget: ExamResultWidget | None = None
         self.rows: list[ExamRow] = []
         self.loaded = False  # tests wait for the first load
+        self.bank_warmed = False  # the question bank was parsed ahead of the first start
 
         v = self.list_view
         self.exam_model: RecordTableModel[ExamRow] = RecordTableModel(exam_columns(), self)
@@ -214,6 +215,15 @@ class ExamsPage(Page):
             )
         self.loaded = True
         self._update_buttons()
+        if not self.bank_warmed and any(r.summary.can_start for r in self.rows):
+            # an exam can be started: parse the bank now, while the person reads the list
+            self.bank_warmed = True
+            self.ctx.runner.pool(
+                self.ctx.services.exams.warm_up,
+                owner=self,
+                name="exams.warm_bank",
+                on_error=lambda exc: log.warning("warming the question bank failed: %s", exc),
+            )
 
     def selected_row(self) -> ExamRow | None:
         rows = self.list_view.exams_table.selectionModel().selectedRows()
