@@ -30,6 +30,13 @@ from cstrainer.formats.handbook_markdown import render_markdown
 from cstrainer.gui import prompts
 from cstrainer.gui.context import PageContext
 from cstrainer.gui.pages.handbook_dialogs import CompareDialog, HistoryDialog, ImportDialog
+from cstrainer.gui.pages.handbook_document import (
+    BuiltDocument,
+    DocumentLook,
+    build_document,
+    image_fragments,
+    retire,
+)
 from cstrainer.gui.pages.handbook_editor import HandbookEditorDialog
 from cstrainer.gui.pages.handbook_page_view import HandbookPageView
 from cstrainer.gui.pages.registry import Page
@@ -68,7 +75,6 @@ ALL = "\x00all"
 SHARED = "\x00shared"
 SEARCH_LIMIT = 50
 HIT_BACKGROUND = "#ffe082"
-IMAGE_MAX_WIDTH = 260
 GROUP_LABELS = {"product": "产品", "competitor": "竞品", "entry": "手册"}
 STATE_LABELS = {"new": "新", "updated": "有更新"}
 STATE_COLOURS = {"new": GREEN, "updated": ORANGE}
@@ -287,6 +293,7 @@ class HandbookPage(Page):
         self._search_seq = 0
         self._open_seq = 0
         self._pending_open: tuple[str, str] | None = None
+        self._shown_document: QTextDocument | None = None  # built off the UI thread, shown now
 
         v = self.view
         v.doc_view.setSearchPaths([str(project_root())])
@@ -501,7 +508,11 @@ class HandbookPage(Page):
     # --- showing a document ---------------------------------------------------------------------------------
 
     def open_doc(self, kind: str, key: str, *, highlight: Sequence[str] = ()) -> None:
-        """Load a document, show it (marking ``highlight`` words), and mark it read."""
+        """Load a document, show it (marking ``highlight`` words), and mark it read.
+
+        Three steps, the slow ones off the UI thread: the database thread reads it and marks it
+        read; a pool thread builds the document to show (:func:`build_document`: Markdown,
+        pictures); the UI thread swaps it in (:meth:`_opened`). A later opening wins."""
         self._open_seq += 1
         seq = self._open_seq
         self.loading = True
@@ -512,10 +523,36 @@ class HandbookPage(Page):
             self.ctx.actor,
             kind,
             key,
-            on_done=lambda doc: self._opened(seq, doc),
+            on_done=lambda doc: self._fetched(seq, doc),
             on_error=lambda exc: self._open_failed(seq, exc),
             owner=self,
             name="handbook.open",
+        )
+
+    def _fetched(self, seq: int, doc: HandbookDoc) -> None:
+        if seq != self._open_seq:
+            return
+        self.ctx.runner.pool(
+            build_document,
+            doc,
+            names_for(doc, self.brand_names(), self.product_names()),
+            self.document_look(),
+            on_done=lambda built: self._opened(seq, built),
+            on_error=lambda exc: self._open_failed(seq, exc),
+            owner=self,
+            name="handbook.render",
+        )
+
+    def document_look(self) -> DocumentLook:
+        """How the document view shows text, for building a document off the UI thread."""
+        view = self.view.doc_view
+        return DocumentLook(
+            font=QFont(view.font()),
+            margin=view.document().documentMargin(),
+            search_paths=tuple(view.searchPaths()),
+            pixel_ratio=view.devicePixelRatioF(),
+            thread=self.thread(),
+            default_style_sheet=view.document().defaultStyleSheet(),
         )
 
     def _open_failed(self, seq: int, exc: BaseException) -> None:
@@ -523,13 +560,14 @@ class HandbookPage(Page):
             self.loading = False
             self.view.status_label.setText(str(exc))
 
-    def _opened(self, seq: int, doc: HandbookDoc) -> None:
+    def _opened(self, seq: int, built: BuiltDocument) -> None:
         if seq != self._open_seq:
-            return
+            return  # a later opening is on its way (the built document goes with its wrapper)
         self.loading = False
         if self.narrator is not None and self.narrator.running:
             self.stop_listening()
-        self.show_doc(doc)
+        doc = built.doc
+        self.show_doc(built)
         # the reading is recorded: the tree and the count follow without asking the database
         self.docs = [
             replace(d, read_state="read") if (d.kind, d.key) == (doc.kind, doc.key) else d for d in self.docs
@@ -570,7 +608,16 @@ class HandbookPage(Page):
             doc.kind, doc.key, doc.data, **names_for(doc, self.brand_names(), self.product_names())
         )
 
-    def show_doc(self, doc: HandbookDoc) -> None:
+    def show_doc(self, doc: HandbookDoc | BuiltDocument) -> None:
+        """Show a document: one built off the UI thread, or (a HandbookDoc) built here and now."""
+        built = (
+            doc
+            if isinstance(doc, BuiltDocument)
+            else build_document(
+                doc, names_for(doc, self.brand_names(), self.product_names()), self.document_look()
+            )
+        )
+        doc = built.doc
         self.current = doc
         v = self.view
         v.title_label.setText(doc.title)
@@ -585,8 +632,10 @@ class HandbookPage(Page):
         elif doc.read_state == "new":
             meta += self.tr("  ·  第一次阅读")
         v.meta_label.setText(meta)
-        v.doc_view.setMarkdown(self.markdown_for(doc))
-        self._fit_images()
+        previous = self._shown_document
+        built.install(v.doc_view)
+        self._shown_document = built.document
+        retire(previous, v.doc_view)
         self._apply_highlights()
 
     def _show_placeholder(self) -> None:
@@ -595,42 +644,9 @@ class HandbookPage(Page):
         self.view.meta_label.setText(self.tr("在左边选一个商品、竞品或手册条目；也可以直接搜索。"))
         self.view.doc_view.clear()
 
-    def _fit_images(self) -> None:
-        """Pictures no wider than IMAGE_MAX_WIDTH (they are drawn at their own size otherwise)."""
-        document = self.view.doc_view.document()
-        block = document.begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                fragment = it.fragment()
-                fmt = fragment.charFormat()
-                if fmt.isImageFormat():
-                    image = fmt.toImageFormat()
-                    image.setWidth(IMAGE_MAX_WIDTH)
-                    image.setHeight(IMAGE_MAX_WIDTH)
-                    cursor = QTextCursor(document)
-                    cursor.setPosition(fragment.position())
-                    cursor.setPosition(
-                        fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor
-                    )
-                    cursor.setCharFormat(image)
-                it += 1
-            block = block.next()
-
     def image_sources(self) -> list[str]:
         """The picture paths in the shown document."""
-        out = []
-        document = self.view.doc_view.document()
-        block = document.begin()
-        while block.isValid():
-            it = block.begin()
-            while not it.atEnd():
-                fmt = it.fragment().charFormat()
-                if fmt.isImageFormat():
-                    out.append(fmt.toImageFormat().name())
-                it += 1
-            block = block.next()
-        return out
+        return [name for _pos, _length, name in image_fragments(self.view.doc_view.document())]
 
     def image_loaded(self, source: str) -> bool:
         resource = self.view.doc_view.loadResource(
