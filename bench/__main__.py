@@ -7,6 +7,8 @@ person meets them) and builds its own realistic generated data:
 
 * startup    - the real app started 5 times (bench/bench_startup.py): cold start, first grading,
                peak memory after opening every page, page switches, opening handbook entries;
+* handbook   - every shipped handbook document opened 3 times in the real main window
+               (bench/bench_handbook.py): the UI thread's share, first and later openings;
 * phrases    - 50,000 generated team phrases, search as you type (bench/bench_phrases.py);
 * roleplay   - grading role-play replies in a 30-turn scenario (bench/bench_roleplay.py);
 * exams      - drawing and grading 100-question papers from a 20,000-question bank through the
@@ -84,6 +86,7 @@ def plan(args: argparse.Namespace) -> list[tuple[str, str, list[str]]]:
     dash_file = out / f"dashboards-{answers}.sqlite"
     steps: list[tuple[str, str, list[str]]] = [
         ("startup", "bench.bench_startup", ["--runs", "3" if quick else "5"]),
+        ("handbook", "bench.bench_handbook", ["--rounds", "2" if quick else "3"]),
         ("phrases", "bench.bench_phrases", ["--queries", "500"] if quick else []),
         ("roleplay", "bench.bench_roleplay", []),
         ("exams", "bench.bench_exam_service", ["--no-pg"] + (["--quick"] if quick else [])),
@@ -128,7 +131,9 @@ def main() -> int:
         "--pg", default=os.environ.get("CSTRAINER_BENCH_PG_URL"), help="PostgreSQL URL for those runs"
     )
     ap.add_argument(
-        "--only", nargs="+", choices=["startup", "phrases", "roleplay", "exams", "import", "dashboards"]
+        "--only",
+        nargs="+",
+        choices=["startup", "handbook", "phrases", "roleplay", "exams", "import", "dashboards"],
     )
     ap.add_argument("--out", default=str(ROOT / "bench" / "out"), help="where generated data is kept")
     ap.add_argument("--fresh", action="store_true", help="regenerate the dashboards history")
