@@ -25,7 +25,7 @@ import hashlib
 import math
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cstrainer.domain.questions import (
     CATEGORIES,
@@ -37,7 +37,10 @@ from cstrainer.domain.questions import (
     Question,
     QuestionType,
 )
-from cstrainer.formats.content_pack import PackItem, format_field, item_to_dict, validate_item
+from cstrainer.formats.pack_errors import format_field
+
+if TYPE_CHECKING:
+    from cstrainer.formats.content_pack import PackItem
 
 __all__ = [
     "FIELD_LABELS",
@@ -243,7 +246,12 @@ def _key_points(raw: Iterable[Mapping[str, Any]] | None) -> tuple[KeyPointSpec, 
 def question_from_pack(item: Mapping[str, Any] | PackItem) -> Question:
     """The domain question of a pack item (a dict as written in a pack or stored in the
     database, or a validated item model)."""
-    data: Mapping[str, Any] = item_to_dict(item) if isinstance(item, PackItem) else item
+    if isinstance(item, Mapping):
+        data: Mapping[str, Any] = item
+    else:  # a validated model; the pack models (pydantic) load only when one is used
+        from cstrainer.formats.content_pack import item_to_dict
+
+        data = item_to_dict(item)
     qtype = QuestionType(data["type"])
     numeric: tuple[NumericAnswer, ...] = ()
     if data.get("answer") is not None and qtype is QuestionType.NUMERIC:
@@ -337,6 +345,8 @@ def pack_problems(q: Question, *, check_brand: bool = True) -> list[tuple[tuple[
     data.setdefault("category", CATEGORIES[0])
     if not check_brand and data.get("brand") and not is_slug(str(data["brand"])):
         data["brand"] = "brand"
+    from cstrainer.formats.content_pack import validate_item
+
     _, problems = validate_item("questions", data)
     return [(tuple(path), message) for path, message, _ in problems]
 

@@ -52,6 +52,24 @@ def test_the_start_up_path_does_not_import_heavy_modules() -> None:
     assert out.stdout.strip() == "[]"
 
 
+def test_reading_stored_questions_does_not_load_the_pack_models() -> None:
+    # Parsing the bank (the 考试 page warms it) reads stored, already validated data: the
+    # pydantic pack models (about 10 MB) are for imports and edits only.
+    code = (
+        "import sys\n"
+        "from types import SimpleNamespace\n"
+        "from cstrainer.services.questions import question_from_row\n"
+        "row = SimpleNamespace(key='q1', version=2, retired=False, data={'type': 'single',\n"
+        "    'stem': '七天无理由退货从哪天算起？', 'options': [{'text': '签收次日', 'correct': True},\n"
+        "    {'text': '下单当天'}]})\n"
+        "q = question_from_row(row)\n"
+        "print(q.key, q.version, len(q.options), 'pydantic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["q1", "2", "2", "False"]
+
+
 def test_services_are_built_once_on_first_use(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'x.sqlite'}"
     code = (
