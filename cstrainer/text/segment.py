@@ -8,8 +8,9 @@ Why a private ``jieba.Tokenizer`` and not the ``jieba`` module functions:
 * user words added for our content (product, brand and scene terms) must not leak into, or be
   changed by, other code in the process that uses jieba.
 
-Loading the dictionary takes about 1.5 s the first time and a few hundred milliseconds from the
-cache, so nothing is loaded when this module is imported (``jieba`` itself is imported lazily,
+Loading the dictionary takes about 2 s the first time (jieba builds it, we put it in a trie:
+:mod:`cstrainer.text.jieba_trie`) and a few milliseconds from our cache after that. Nothing is
+loaded when this module is imported (``jieba`` itself is imported lazily,
 which also keeps ``import cstrainer.text`` cheap). A GUI calls
 :func:`warm_up_in_background` at start-up; every segmentation call waits for the dictionary if
 it is not ready yet.
@@ -22,10 +23,7 @@ WARNING and above only).
 from __future__ import annotations
 
 import logging
-import marshal
-import os
 import sys
-import tempfile
 import threading
 import unicodedata
 import warnings
@@ -91,61 +89,28 @@ def _import_jieba() -> ModuleType:
         return _jieba_module
 
 
-# The prefix dictionary (about 500,000 entries) has a cache of our own. jieba's is one marshal
-# blob of the whole dict: loading it took most of a second of CPU, all of it holding the
-# interpreter lock (the window froze right after login). Ours stores each chunk of words as one
-# newline-joined string plus an array of frequencies: splitting a string makes the word objects
-# several times faster than unmarshalling them one by one, and between chunks other threads run.
-_CHUNK_ENTRIES = 50_000
-_CHUNK_FORMAT = 2
+# The prefix dictionary (about 500,000 entries) is kept in a marisa trie (text/jieba_trie.py):
+# 5 MB instead of jieba's 70 MB dict, loaded from our cache file in milliseconds. The file is
+# built once from jieba's own dictionary (and jieba's cache, written next to it).
+_TRIE_SUFFIX = ".trie"
 
 
-def _load_chunked(path: Path, version: str) -> tuple[dict[str, int], int] | None:
-    """The prefix dictionary from our chunked cache, or None (missing, other jieba, damaged)."""
-    from array import array
+def _load_trie(path: Path, version: str) -> tuple[Any, int] | None:
+    """The trie dictionary and jieba's total from our cache, or None (missing, other jieba,
+    damaged: then it is rebuilt)."""
+    from cstrainer.text.jieba_trie import TrieFreq
 
     try:
-        with path.open("rb") as f:
-            header = marshal.load(f)
-            if header[:2] != (_CHUNK_FORMAT, version):
-                return None
-            total, chunks, entries = header[2], header[3], header[4]
-            freq: dict[str, int] = {}
-            for _ in range(chunks):
-                words, packed = marshal.load(f)
-                counts = array("q")
-                counts.frombytes(packed)
-                keys = words.split("\n")
-                if len(keys) != len(counts):
-                    raise ValueError("chunk lengths differ")
-                freq.update(zip(keys, counts.tolist(), strict=True))
-        if len(freq) != entries:
-            raise ValueError("entry count differs")
-        return freq, total
-    except FileNotFoundError:  # the first start: jieba's own loading writes it
-        return None
-    except (OSError, EOFError, ValueError, TypeError, IndexError) as exc:
-        log.debug("jieba chunked cache %s unusable (%s); rebuilding it", path, exc)
+        return TrieFreq.load(path, version)
+    except (OSError, ValueError) as exc:
+        log.debug("jieba trie cache %s unusable (%s); rebuilding it", path, exc)
         return None
 
 
-def _save_chunked(path: Path, version: str, freq: dict[str, int], total: int) -> None:
-    """Write the chunked cache next to jieba's (a temporary file renamed into place)."""
-    from array import array
-
-    items = list(freq.items())
-    if any("\n" in word for word, _ in items):  # never in jieba's dictionary; then skip the cache
-        return
-    chunks = [items[i : i + _CHUNK_ENTRIES] for i in range(0, len(items), _CHUNK_ENTRIES)]
+def _save_trie(path: Path, version: str, freq: Any, total: int) -> None:
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-        with os.fdopen(fd, "wb") as f:
-            marshal.dump((_CHUNK_FORMAT, version, total, len(chunks), len(items)), f)
-            for chunk in chunks:
-                words = "\n".join(word for word, _ in chunk)
-                marshal.dump((words, array("q", [n for _, n in chunk]).tobytes()), f)
-        os.replace(tmp, path)
-    except (OSError, OverflowError) as exc:  # a read-only cache folder: jieba's own cache still works
+        freq.save(path, version, total)
+    except OSError as exc:  # a read-only cache folder: the dictionary is rebuilt at each start
         log.warning("could not write the jieba cache %s: %s", path, exc)
 
 
@@ -176,6 +141,9 @@ class Segmenter:
         self._ready = threading.Event()
         self._tokenizer: Any = None
         self._pending_terms: list[tuple[str, int | None]] = []
+        # every add_terms call's cleaned terms, in order: another process replays them to
+        # segment exactly as this segmenter does (see cstrainer/text/search_cache.py)
+        self._terms_log: list[tuple[str, int | None]] = []
         self._warm_future: Future[None] | None = None
         self._cache_file: Path | None = None
         # user term -> offsets inside it where the dictionary split it before it was added
@@ -234,25 +202,31 @@ class Segmenter:
             cache_dir.mkdir(parents=True, exist_ok=True)
             version = getattr(jieba, "__version__", "unknown")
             cache_name = f"jieba-{version}.cache"
-            tokenizer = jieba.Tokenizer()
-            chunked = cache_dir / f"jieba-{version}.chunks"
-            loaded = _load_chunked(chunked, version)
-            if loaded is not None:
-                tokenizer.FREQ, tokenizer.total = loaded
-                tokenizer.initialized = True
-            else:
+            from cstrainer.text.jieba_trie import TrieFreq, TrieTokenizer
+
+            tokenizer = TrieTokenizer()
+            trie_file = cache_dir / f"jieba-{version}{_TRIE_SUFFIX}"
+            loaded = _load_trie(trie_file, version)
+            if loaded is None:
+                # once per installation: jieba builds its dictionary (from its own cache if it
+                # has one), and the trie is made from it
+                stock = jieba.Tokenizer()
                 # jieba joins tmp_dir and cache_file itself, and writes the cache through a
                 # temporary file in the same folder that it then renames (atomic on one file system).
-                tokenizer.tmp_dir = str(cache_dir)
-                tokenizer.cache_file = cache_name
-                tokenizer.initialize()
-                _save_chunked(chunked, version, tokenizer.FREQ, tokenizer.total)
+                stock.tmp_dir = str(cache_dir)
+                stock.cache_file = cache_name
+                stock.initialize()
+                loaded = (TrieFreq.from_dict(stock.FREQ), stock.total)
+                del stock
+                _save_trie(trie_file, version, *loaded)
+            tokenizer.FREQ, tokenizer.total = loaded
+            tokenizer.initialized = True
             with self._state_lock:
                 pending, self._pending_terms = self._pending_terms, []
                 for word, freq in pending:
                     self._add_word_locked(tokenizer, word, freq)
                 self._tokenizer = tokenizer
-                self._cache_file = cache_dir / cache_name
+                self._cache_file = trie_file
                 self._ready.set()
             log.debug("jieba dictionary ready (cache %s, %d user terms)", self._cache_file, len(pending))
 
@@ -274,6 +248,7 @@ class Segmenter:
         if not cleaned:
             return
         with self._state_lock:
+            self._terms_log.extend((t, freq) for t in cleaned)
             if self._tokenizer is None:
                 self._pending_terms.extend((t, freq) for t in cleaned)
                 return
@@ -292,6 +267,20 @@ class Segmenter:
                     offsets.append(position)
                 self._term_splits[variant] = tuple(offsets)
             tokenizer.add_word(variant, freq)
+
+    def user_terms(self) -> list[tuple[str, int | None]]:
+        """Every user term added so far with its frequency, in the order added (a copy).
+
+        Adding the same terms in the same order to a fresh segmenter makes it segment exactly as
+        this one does; the list only grows, so its length tells whether terms were added since.
+        """
+        with self._state_lock:
+            return list(self._terms_log)
+
+    def user_terms_count(self) -> int:
+        """How many user terms were added so far (``len(self.user_terms())``, without the copy)."""
+        with self._state_lock:
+            return len(self._terms_log)
 
     def term_splits(self, word: str) -> tuple[int, ...]:
         """Offsets inside a user term where segmentation split it before the term was added.

@@ -154,28 +154,29 @@ def test_tokens_always_tile_the_text(text: str) -> None:
         position = tok.end
 
 
-def test_dictionary_loads_from_the_chunked_cache_and_survives_a_damaged_one(
+def test_dictionary_loads_from_the_trie_cache_and_survives_a_damaged_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # GIVEN a home whose cache folder holds only our chunked cache (jieba's own one removed)
+    # GIVEN a home whose cache folder holds only our trie cache (jieba's own one removed)
     monkeypatch.setenv("CSTRAINER_HOME", str(tmp_path))
     first = Segmenter()
     first.ensure_ready()
-    assert first.cache_file is not None
-    chunks = first.cache_file.with_suffix(".chunks")
-    assert chunks.is_file()
-    first.cache_file.unlink()
+    trie = first.cache_file
+    assert trie is not None and trie.suffix == ".trie" and trie.is_file()
+    jieba_cache = trie.with_suffix(".cache")
+    assert jieba_cache.is_file()
+    jieba_cache.unlink()
     # WHEN a new segmenter starts
     second = Segmenter()
     second.ensure_ready()
-    # THEN it segments exactly as jieba's own cache did, without rebuilding jieba's cache
+    # THEN it segments exactly as the first, without rebuilding jieba's cache
     assert second.tokens(REPLY) == first.tokens(REPLY)
-    assert second._tokenizer.FREQ == first._tokenizer.FREQ
     assert second._tokenizer.total == first._tokenizer.total
-    assert not first.cache_file.exists()
-    # AND a damaged chunked cache is rebuilt from jieba instead of failing
-    chunks.write_bytes(chunks.read_bytes()[: chunks.stat().st_size // 2])
+    assert second._tokenizer.FREQ.counts == first._tokenizer.FREQ.counts
+    assert not jieba_cache.exists()
+    # AND a damaged cache is rebuilt from jieba instead of failing
+    trie.write_bytes(trie.read_bytes()[: trie.stat().st_size // 2])
     third = Segmenter()
     third.ensure_ready()
     assert third.tokens(REPLY) == first.tokens(REPLY)
-    assert chunks.stat().st_size > 1_000_000 and first.cache_file.exists()
+    assert trie.stat().st_size > 1_000_000 and jieba_cache.exists()
