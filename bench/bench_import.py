@@ -16,6 +16,11 @@ parsing and validating the rows, the search text / stem fingerprint (jieba), and
 (existing-key lookups, brand checks, SQL writes, audit, commit). Also the peak memory of one
 import (tracemalloc: Python allocations of the import only; and the process's peak RSS).
 
+As in the app, jieba has been taught the content's own words (``dictionary_terms``, what
+cstrainer/gui/app_flow.py adds at start), and a file this big gets a worker process that cuts
+its texts into words while it is being read and checked (``--no-worker``: everything in this
+process, for comparison; the worker's own CPU time is not in the CPU figure).
+
 SQLite always (a temporary file unless ``--db``); PostgreSQL when ``--pg URL`` is given or
 ``CSTRAINER_TEST_PG_URL`` is set (a database ``import_bench_<pid>`` is created next to the one
 named and dropped at the end). jieba is warmed first: the app loads it in the background at
@@ -396,6 +401,26 @@ class PhaseClock:
         }
 
 
+_taught: list[bool] = []
+
+
+def _teach_terms(url: str) -> None:
+    """Add the content's words to jieba, as the app does at start (cstrainer/gui/app_flow.py);
+    once per process (the shipped content is the same in every database here)."""
+    if _taught:
+        return
+    from cstrainer import text
+    from cstrainer.services import Services
+    from cstrainer.storage.database import open_database
+
+    services = Services(open_database(url))
+    try:
+        text.add_terms(tuple(services.content.dictionary_terms()))
+    finally:
+        services.close()
+    _taught.append(True)
+
+
 def _trainer(services: Any) -> Any:
     from cstrainer.services import SYSTEM
 
@@ -454,6 +479,7 @@ def bench_backend(label: str, db: Any, path: Path, repeat: int, memory: bool) ->
     start = time.perf_counter()
     db.build()
     print(f"[{label}] seeded template database in {time.perf_counter() - start:.1f} s", flush=True)
+    _teach_terms(db.fresh())
     runs = []
     try:
         for n in range(repeat):
@@ -527,10 +553,17 @@ def run(args: list[str]) -> list[dict[str, Any]]:
     ap.add_argument("--no-pg", action="store_true")
     ap.add_argument("--no-memory", action="store_true")
     ap.add_argument("--profile", help="write a cProfile of one import (preview + import) to this file")
+    ap.add_argument(
+        "--no-worker", action="store_true", help="no segmentation worker process: all in this process"
+    )
     opts = ap.parse_args(args)
 
+    from cstrainer.services import questions as question_service
     from cstrainer.text import ensure_ready
 
+    worker_min = question_service._WORKER_MIN_BYTES
+    if opts.no_worker:
+        question_service._WORKER_MIN_BYTES = 1 << 62
     ensure_ready()  # the app warms jieba in the background at start
     folder = Path(tempfile.mkdtemp(prefix="cstrainer-bench-import-"))
     try:
@@ -567,8 +600,12 @@ def run(args: list[str]) -> list[dict[str, Any]]:
                 "note": "ru_maxrss",
             }
         )
+        if opts.no_worker:
+            for row in rows:
+                row["what"] += " (no worker)"
         return rows
     finally:
+        question_service._WORKER_MIN_BYTES = worker_min
         shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -963,6 +963,13 @@ def _size_problems(kind: str, raw: Any) -> list[tuple[YamlPath, str, bool]]:
     """Texts longer than :func:`limits.field_limit`, lists longer than ``MAX_LIST_ITEMS`` and
     mapping keys longer than 64 characters (an unknown field that long is garbage), found before
     any validation spends time on them."""
+    if _fits(kind, raw, ""):
+        return []  # the usual case; else the walk finds what does not fit, with its path
+    return _size_walk(kind, raw)
+
+
+def _size_walk(kind: str, raw: Any) -> list[tuple[YamlPath, str, bool]]:
+    """:func:`_size_problems` the long way: every value with its path."""
     problems: list[tuple[YamlPath, str, bool]] = []
     stack: list[tuple[YamlPath, Any]] = [((), raw)]
     while stack and len(problems) < 20:
@@ -984,6 +991,51 @@ def _size_problems(kind: str, raw: Any) -> list[tuple[YamlPath, str, bool]]:
             stack.extend(((*path, index), child) for index, child in enumerate(value))
     problems.sort(key=lambda p: [str(k) for k in p[0]])
     return problems
+
+
+_FITS_DEPTH = 32  # deeper items are left to _size_walk (no recursion limit there)
+_LIMITS: dict[str, dict[str, int]] = {}  # kind -> field name -> field_limit (FIELD_LIMITS is fixed)
+_LIST_ITEM = object()  # the "key" of a list's item: the name above it stays
+
+
+def _fits(kind: str, value: Any, name: str, limits: dict[str, int] | None = None, depth: int = 0) -> bool:
+    """True when :func:`_size_walk` finds nothing in ``value``: the same checks without the
+    paths (``name`` is the last mapping key above ``value``, which picks the field's limit)."""
+    if limits is None:
+        limits = _LIMITS.setdefault(kind, {})
+    if isinstance(value, str):
+        limit = limits.get(name)
+        if limit is None:
+            limit = limits[name] = field_limit(kind, (name,) if name else ())
+        return len(value) <= limit
+    if isinstance(value, dict):
+        items: Iterable[tuple[Any, Any]] = value.items()
+    elif isinstance(value, list):
+        if len(value) > MAX_LIST_ITEMS:
+            return False
+        items = ((_LIST_ITEM, child) for child in value)
+    else:
+        return True
+    for key, child in items:
+        if key is _LIST_ITEM:
+            child_name = name
+        elif isinstance(key, str):
+            if len(key) > 64:
+                return False
+            child_name = key
+        else:
+            child_name = name if isinstance(key, int) else str(key)
+        if isinstance(child, str):
+            limit = limits.get(child_name)
+            if limit is None:
+                limit = limits[child_name] = field_limit(kind, (child_name,) if child_name else ())
+            if len(child) > limit:
+                return False
+        elif isinstance(child, dict | list) and (
+            depth >= _FITS_DEPTH or not _fits(kind, child, child_name, limits, depth + 1)
+        ):
+            return False
+    return True
 
 
 def _scenario_problems(item: Scenario) -> list[tuple[YamlPath, str, bool]]:

@@ -15,7 +15,7 @@ import csv
 import io
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from cstrainer.domain.questions import Question
@@ -55,10 +55,15 @@ def _unguard(cell: str) -> str:
 
 
 def parse_csv(
-    source: Path | str | bytes, filename: str | None = None, *, brands: Mapping[str, str] | None = None
+    source: Path | str | bytes,
+    filename: str | None = None,
+    *,
+    brands: Mapping[str, str] | None = None,
+    on_texts: Callable[[Iterable[str]], None] | None = None,
 ) -> ParseResult:
     """Read questions from a CSV file (a ``Path``, or a ``str`` path of an existing file), from
-    its bytes, or from its text (a ``str`` that is not a file name)."""
+    its bytes, or from its text (a ``str`` that is not a file name). ``on_texts``: as for
+    :func:`cstrainer.formats.xlsx_questions.parse_xlsx`."""
     if isinstance(source, str) and "\n" not in source and os.path.isfile(source):
         source = Path(source)
     if isinstance(source, Path):
@@ -90,6 +95,8 @@ def parse_csv(
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)))
     except csv.Error as exc:
         return ParseResult(errors=[FormatError(name, None, None, f"CSV 格式有误：{exc}")])
+    if on_texts is not None:
+        on_texts(cell for record in records for cell in record)
     rows = ((number, [_unguard(cell) for cell in record]) for number, record in enumerate(records, start=1))
     return read_rows(rows, name, brands=brands)
 

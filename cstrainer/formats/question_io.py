@@ -11,7 +11,7 @@ including its category).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from cstrainer.domain.questions import Question
@@ -129,12 +129,18 @@ def _read_yaml(text: str, path: Path) -> ParseResult:
 
 
 def read_questions(
-    path: Path | str, format: str = "auto", *, brands: Mapping[str, str] | None = None
+    path: Path | str,
+    format: str = "auto",
+    *,
+    brands: Mapping[str, str] | None = None,
+    on_texts: Callable[[Iterable[str]], None] | None = None,
 ) -> ParseResult:
     """Read every question of ``path`` (``format`` one of :data:`FORMATS` or ``"auto"``).
 
     ``brands`` (brand keys and names -> keys) lets the table formats turn a brand name into its
-    key and report unknown brands; without it the brand is kept as written.
+    key and report unknown brands; without it the brand is kept as written. ``on_texts`` (xlsx
+    and CSV only) is given the file's text cells as soon as they are read, before the rows are
+    parsed and checked.
     """
     path = Path(path)
     if format == "auto":
@@ -147,9 +153,9 @@ def read_questions(
     if not path.is_file():
         return ParseResult(errors=[FormatError(path.name, None, None, "文件不存在")])
     if format == "xlsx":
-        return parse_xlsx(path, brands=brands)
+        return parse_xlsx(path, brands=brands, on_texts=on_texts)
     if format == "csv":
-        return parse_csv(path, brands=brands)
+        return parse_csv(path, brands=brands, on_texts=on_texts)
     text, error = _read_text(path)
     if error is not None or text is None:
         return ParseResult(errors=[error] if error else [])

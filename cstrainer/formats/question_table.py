@@ -353,6 +353,8 @@ def _number_text(value: float) -> str:
 
 def cell_text(value: Any) -> str:
     """A cell's value as the text a person sees (numbers without a trailing ``.0``)."""
+    if type(value) is str:  # the usual case, first
+        return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
     if value is None:
         return ""
     if isinstance(value, bool):

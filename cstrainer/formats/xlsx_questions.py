@@ -10,14 +10,15 @@ cannot hold.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils.cell import coordinate_to_tuple
+from openpyxl.utils.cell import column_index_from_string, coordinate_to_tuple
 from openpyxl.worksheet._reader import WorkSheetParser
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -63,7 +64,11 @@ def _value(cell: Any) -> Any:
 
 
 def parse_xlsx(
-    path: Path | str, *, brands: Mapping[str, str] | None = None, filename: str | None = None
+    path: Path | str,
+    *,
+    brands: Mapping[str, str] | None = None,
+    filename: str | None = None,
+    on_texts: Callable[[Iterable[str]], None] | None = None,
 ) -> ParseResult:
     """Read the questions of the first worksheet of an .xlsx file.
 
@@ -71,6 +76,10 @@ def parse_xlsx(
     damaged workbook and anything openpyxl cannot read give one error in the result. The sheet
     is read in openpyxl's read-only (streaming) mode; only the first ``MAX_TABLE_COLUMNS``
     columns are read, and a sheet with content below row ``MAX_ROWS`` + 10 is refused.
+
+    ``on_texts``, if given, is called with the text cells of the sheet as they are read, a few
+    hundred rows at a time, before the rows are parsed and checked (an import has them cut into
+    words in another process meanwhile).
     """
     path = Path(path)
     name = filename or path.name
@@ -98,17 +107,23 @@ def parse_xlsx(
             return fail("工作簿里没有工作表")
         sheet = workbook.worksheets[0]
         title = str(sheet.title)
-        rows, too_far = _read_sheet_rows(sheet)
+        rows, too_far = _read_sheet_rows(sheet, on_texts)
     except Exception as exc:
         return fail(f"无法读取 xlsx 文件（{type(exc).__name__}）：{exc}", sheet=title)
     finally:
         workbook.close()
     if too_far is not None:
         return fail(_too_many_rows_message(), too_far, title)
-    return read_rows(rows, name, sheet=title, brands=brands, check_cell=_check_cell)
+    # _check_cell only objects to error values: without any, asking it about every cell is moot
+    has_error_values = _ExcelError in map(type, chain.from_iterable(values for _, values in rows))
+    return read_rows(
+        rows, name, sheet=title, brands=brands, check_cell=_check_cell if has_error_values else None
+    )
 
 
-def _read_sheet_rows(sheet: Any) -> tuple[list[tuple[int, list[Any]]], int | None]:
+def _read_sheet_rows(
+    sheet: Any, on_texts: Callable[[Iterable[str]], None] | None = None
+) -> tuple[list[tuple[int, list[Any]]], int | None]:
     """``(row number, cell values)`` of the non-empty rows of a read-only worksheet (formula
     errors as :class:`_ExcelError`; without the empty cells at the end of a row, which the
     table reader treats as missing alike), and the number of the first row past the row limit,
@@ -129,7 +144,10 @@ def _read_sheet_rows(sheet: Any) -> tuple[list[tuple[int, list[Any]]], int | Non
         )
         source = sheet._get_source()
     except AttributeError:  # pragma: no cover - another openpyxl
-        return _read_sheet_rows_slow(sheet)
+        rows, too_far = _read_sheet_rows_slow(sheet)
+        if on_texts is not None:
+            on_texts(_texts_of(rows))
+        return rows, too_far
     with source:
         strings, data_only, epoch, date_formats, timedelta_formats = parser_args
         parser = _FastParser(
@@ -140,11 +158,19 @@ def _read_sheet_rows(sheet: Any) -> tuple[list[tuple[int, list[Any]]], int | Non
             date_formats=date_formats,
             timedelta_formats=timedelta_formats,
         )
-        return _rows_of(parser.parse())
+        return _rows_of(parser.parse(), on_texts)
+
+
+_TEXTS_EVERY = 500  # rows between two calls of on_texts
+
+
+def _texts_of(rows: Sequence[tuple[int, list[Any]]]) -> list[str]:
+    return [v for _, values in rows for v in values if isinstance(v, str)]
 
 
 def _rows_of(
     parsed: Iterable[tuple[int, list[dict[str, Any]]]],
+    on_texts: Callable[[Iterable[str]], None] | None = None,
 ) -> tuple[list[tuple[int, list[Any]]], int | None]:
     """What ``iter_rows(max_col=MAX_TABLE_COLUMNS)`` makes of the parser's rows (see
     ``ReadOnlyWorksheet._cells_by_row``): rows numbered in order, a row out of order skipped, a
@@ -152,6 +178,7 @@ def _rows_of(
     rows: list[tuple[int, list[Any]]] = []
     last = MAX_ROWS + _HEADER_ROWS
     counter = 1  # the number of the next row iter_rows would yield
+    handed = 0  # rows given to on_texts so far
     for idx, cells in parsed:
         if counter > idx:
             continue
@@ -170,6 +197,11 @@ def _rows_of(
             values.pop()
         if any(v is not None and v != "" for v in values):
             rows.append((idx, values))
+            if on_texts is not None and len(rows) - handed >= _TEXTS_EVERY:
+                on_texts(_texts_of(rows[handed:]))
+                handed = len(rows)
+    if on_texts is not None and handed < len(rows):
+        on_texts(_texts_of(rows[handed:]))
     return rows, None
 
 
@@ -194,33 +226,64 @@ _INLINE_STRING = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}is"
 _TEXT = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}t"
 
 
+_DIGITS = "0123456789"
+
+
 class _FastParser(WorkSheetParser):  # type: ignore[misc]
     """openpyxl's worksheet parser, with a short way for the plain inline string (``<is><t>``)
     that openpyxl itself writes for every text cell: the text of ``<t>``, as
-    ``Text.from_tree(...).content`` gives it, without building the rich-text object."""
+    ``Text.from_tree(...).content`` gives it, without building the rich-text object; for the
+    empty inline string cell (``<c t="inlineStr"/>``, openpyxl's empty styled cell): no value;
+    and for a plain coordinate (``D12``): the column looked up by its letters, as
+    ``coordinate_to_tuple`` computes it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._columns: dict[str, int] = {}
+
+    def _row_column(self, coordinate: str) -> tuple[int, int]:
+        letters = coordinate.rstrip(_DIGITS)
+        if len(letters) < len(coordinate):
+            column = self._columns.get(letters)
+            if column is None and len(letters) <= 3 and letters.isascii() and letters.isalpha():
+                try:
+                    column = self._columns[letters] = column_index_from_string(letters)
+                except ValueError:
+                    column = None
+            if column is not None:
+                return int(coordinate[len(letters) :]), column
+        row_column: tuple[int, int] = coordinate_to_tuple(coordinate)
+        return row_column
 
     def parse_cell(self, element: Any) -> dict[str, Any]:
-        if self.data_only and element.get("t") == "inlineStr":
-            child = element.find(_INLINE_STRING)
-            if child is not None and len(child) == 1 and child[0].tag == _TEXT and not len(child[0]):
-                coordinate = element.get("r")
-                if coordinate:
-                    row, column = coordinate_to_tuple(coordinate)
-                    self.col_counter = column
-                else:
-                    self.col_counter += 1
-                    row, column = self.row_counter, self.col_counter
-                style_id = element.get("s", 0)
-                if style_id:
-                    style_id = int(style_id)
+        if element.get("t") == "inlineStr":
+            if not len(element):  # no <is>: openpyxl gives no value and keeps the type
+                text: str | None = None
+                data_type = "inlineStr"
+            elif self.data_only and len(element) == 1 and element[0].tag == _INLINE_STRING:
+                child = element[0]
+                if len(child) != 1 or child[0].tag != _TEXT or len(child[0]):
+                    return self._plain_parse_cell(element)
                 text = child[0].text
-                return {
-                    "row": row,
-                    "column": column,
-                    "value": text if text is not None else "",
-                    "data_type": "s",
-                    "style_id": style_id,
-                }
+                if text is None:
+                    text = ""
+                data_type = "s"
+            else:
+                return self._plain_parse_cell(element)
+            coordinate = element.get("r")
+            if coordinate:
+                row, column = self._row_column(coordinate)
+                self.col_counter = column
+            else:
+                self.col_counter += 1
+                row, column = self.row_counter, self.col_counter
+            style_id = element.get("s", 0)
+            if style_id:
+                style_id = int(style_id)
+            return {"row": row, "column": column, "value": text, "data_type": data_type, "style_id": style_id}
+        return self._plain_parse_cell(element)
+
+    def _plain_parse_cell(self, element: Any) -> dict[str, Any]:
         cell: dict[str, Any] = super().parse_cell(element)
         return cell
 

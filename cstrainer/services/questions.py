@@ -8,12 +8,15 @@ Only trainers and managers may read full questions (with their answer keys) or c
 from __future__ import annotations
 
 import builtins
+import gc
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -33,6 +36,7 @@ from cstrainer.storage.models import Question as QuestionRow
 
 if TYPE_CHECKING:
     from cstrainer.formats.errors import ParseResult
+    from cstrainer.text.search_cache import BlockTermsWorker
 
 log = logging.getLogger(__name__)
 
@@ -135,26 +139,63 @@ def search_text_of(q: Question) -> str:
     if terms is None:
         from cstrainer import text
 
-        found = text.search_terms(joined)
-    else:
-        found = [t for p in parts for t in terms(p)]
+        words = dict.fromkeys(t.lower() for t in text.search_terms(joined))
+    else:  # each part's terms come lower-cased and without repeats: the first of each is kept
+        words = dict.fromkeys(chain.from_iterable(map(terms, parts)))
     compact = "".join(joined.lower().split())
-    return " " + " ".join(dict.fromkeys(t.lower() for t in found)) + " | " + compact + " "
+    return " " + " ".join(words) + " | " + compact + " "
 
 
 class _TermCache:
-    """``text.search_terms`` of one field, remembered for the length of one import."""
+    """``text.search_terms`` of one field, lower-cased and without repeats (the first of each
+    kept), remembered for the length of one import.
 
-    def __init__(self) -> None:
-        from cstrainer.text.search_cache import SearchTermCache
+    With a :class:`BlockTermsWorker` (started when the file was read), the blocks it has cut in
+    its own process are taken as soon as its answer is there (it is checked now and then, never
+    waited for); until then, and for any block it lacks, the block is cut here."""
 
+    _CHECK_EVERY = 64  # parts between two looks at the worker's pipe
+
+    def __init__(self, worker: BlockTermsWorker | None = None) -> None:
+        from cstrainer.text.search_cache import SearchTermCache, decode_terms, distinct_lower
+
+        self._distinct_lower = distinct_lower
+        self._decode = decode_terms
+        self._learned: dict[str, str] = {}  # the worker's terms of whole texts, encoded
         self._search_terms = SearchTermCache()  # also remembers the blocks of the parts
-        self._seen: dict[str, list[str]] = {}
+        self._seen: dict[str, tuple[str, ...]] = {}
+        if worker is not None and worker.segmenter is not self._search_terms.segmenter:
+            worker = None  # it cut with another segmenter
+        self._worker = worker
+        self._until_check = 0
 
-    def __call__(self, part: str) -> list[str]:
+    def take_worker_answer(self, timeout: float = 0.0) -> bool:
+        """Merge the worker's answer if it has arrived (within ``timeout``); True once merged."""
+        worker = self._worker
+        if worker is None:
+            return False
+        answer = worker.result(timeout)
+        if answer is None:
+            return False
+        self._search_terms.learn(answer.pieces)
+        self._learned = answer.texts
+        self._worker = None
+        return True
+
+    def __call__(self, part: str) -> tuple[str, ...]:
         found = self._seen.get(part)
         if found is None:
-            found = self._seen[part] = self._search_terms(part)
+            if self._worker is not None:
+                self._until_check -= 1
+                if self._until_check <= 0:
+                    self._until_check = self._CHECK_EVERY
+                    self.take_worker_answer()
+            learned = self._learned.get(part)
+            if learned is not None:
+                found = tuple(self._decode(learned))
+            else:
+                found = self._distinct_lower(self._search_terms(part))
+            self._seen[part] = found
         return found
 
 
@@ -221,6 +262,56 @@ class _NewRow:
         return {name: getattr(self, name) for name in _INSERTED}
 
 
+#: Files from this size on (about 1,500 xlsx rows) get a worker process segmenting their texts.
+_WORKER_MIN_BYTES = 256 * 1024
+
+
+def _start_worker(path: Path, format: str) -> BlockTermsWorker | None:
+    """A :class:`BlockTermsWorker` for a big xlsx or CSV file, else None (and None when no
+    process can be started: the import then segments in its own process)."""
+    suffix = path.suffix.lower()
+    if format not in ("xlsx", "csv") and not (format == "auto" and suffix in (".xlsx", ".csv")):
+        return None
+    try:
+        if path.stat().st_size < _WORKER_MIN_BYTES:
+            return None
+    except OSError:
+        return None
+    from cstrainer.text.search_cache import BlockTermsWorker
+
+    return BlockTermsWorker.start()
+
+
+_gc_lock = threading.Lock()
+_gc_paused_by = 0  # imports running with the automatic collection paused
+_gc_was_enabled = False
+
+
+@contextmanager
+def _automatic_gc_paused() -> Iterator[None]:
+    """Python's automatic (cyclic) garbage collection off while an import runs, as it was after.
+
+    An import makes about a million objects that live until it ends (rows, cells, questions,
+    terms); each full collection on the way walks all of them, which took a third of the time
+    of a 10,000-row import. Nothing an import makes needs the cycle collector to be freed in
+    time (reference counting frees the rest as usual); the next automatic collection after the
+    import finds any cycles. The GUI runs its own collections on a timer (gui/runtime_guards.py)
+    with automatic collection off: then this changes nothing."""
+    global _gc_paused_by, _gc_was_enabled
+    with _gc_lock:
+        if _gc_paused_by == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_paused_by += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_paused_by -= 1
+            if _gc_paused_by == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 #: Keys / ids per ``IN (...)`` of the import's look-ups (well under every backend's parameter limit).
 _IN_CHUNK = 500
 
@@ -228,8 +319,11 @@ _IN_CHUNK = 500
 class QuestionBankService:
     def __init__(self, db: Database) -> None:
         self._db = db
-        # the file a preview read, for the import that follows it: (path, format, digest, brands)
-        self._parsed: tuple[tuple[Any, ...], ParseResult] | None = None
+        # the file a preview read, for the import that follows it: ((path, format, digest,
+        # brands), what was read, the worker segmenting its texts, the preview's work)
+        self._parsed: tuple[tuple[Any, ...], ParseResult, BlockTermsWorker | None, dict[str, Any]] | None = (
+            None
+        )
         self._parse_lock = threading.Lock()
 
     # --- reading ---------------------------------------------------------------------------------
@@ -542,26 +636,77 @@ class QuestionBankService:
         (same path, format, bytes and brands) right after reuses it instead of reading the
         file again. Existing questions, brands and used versions are read in a few queries,
         changed rows are updated through the session and new ones inserted with one
-        executemany, all in one transaction."""
+        executemany, all in one transaction. A big xlsx / CSV file's texts are cut into words by
+        a worker process while the file is read (see ``_start_worker``); Python's automatic
+        garbage collection waits until the import is done (see ``_automatic_gc_paused``)."""
         actor.require(Permission.IMPORT_CONTENT)
+        with _automatic_gc_paused():
+            return self._import_file(actor, Path(path), format, dry_run, defaults, progress)
+
+    def _import_file(
+        self,
+        actor: Actor,
+        path: Path,
+        format: str,
+        dry_run: bool,
+        defaults: dict[str, Any] | None,
+        progress: Callable[[str], None] | None,
+    ) -> QuestionImportReport:
         with self._db.session() as s:
             brand_rows = s.execute(select(Brand.id, Brand.key, Brand.name)).all()
         brands = {}
         for _, key, name in brand_rows:
             brands[key] = key
             brands[name] = key  # tables may name the brand (沁屿) instead of its key
-        result = self._read_file(Path(path), format, brands, keep=dry_run)
+        result, worker, memo = self._read_file(Path(path), format, brands, keep=dry_run)
+        try:
+            return self._import_parsed(
+                actor, Path(path), result, worker, memo, brand_rows, dry_run, defaults, progress
+            )
+        finally:
+            if worker is not None:
+                worker.close()
+
+    def forget_preview(self) -> None:
+        """Drop what the last preview kept for its import (the dialog closed without importing):
+        the parsed file and its segmentation worker."""
+        with self._parse_lock:
+            cached, self._parsed = self._parsed, None
+        if cached is not None and cached[2] is not None:
+            cached[2].close()
+
+    def _import_parsed(
+        self,
+        actor: Actor,
+        path: Path,
+        result: ParseResult,
+        worker: BlockTermsWorker | None,
+        memo: dict[str, Any],
+        brand_rows: Sequence[Any],
+        dry_run: bool,
+        defaults: dict[str, Any] | None,
+        progress: Callable[[str], None] | None,
+    ) -> QuestionImportReport:
         if result.errors:
             raise ValidationFailed(
                 f"{Path(path).name} 有 {len(result.errors)} 处错误，未导入任何题目：", result.errors
             )
         from cstrainer.formats.question_pack import question_to_pack
 
-        questions = [self._apply_defaults(q, defaults or {}) for q in result.questions]
+        # The questions with the defaults and their stored bodies: the preview's, for the import
+        # of the same file with the same defaults.
+        defaults_key = repr(sorted((defaults or {}).items()))
+        seen = memo.get("bodies")
+        if seen is not None and seen[0] == defaults_key:
+            questions, bodies = list(seen[1]), seen[2]
+        else:
+            questions = [self._apply_defaults(q, defaults or {}) for q in result.questions]
+            bodies = [{k: v for k, v in question_to_pack(q).items() if k != "key"} for q in questions]
+            if dry_run:
+                memo["bodies"] = (defaults_key, tuple(questions), bodies)
         report = QuestionImportReport(
             questions=questions, warnings=[str(w) for w in result.warnings], dry_run=dry_run
         )
-        bodies = [{k: v for k, v in question_to_pack(q).items() if k != "key"} for q in questions]
         if dry_run:
             with self._db.session() as s:
                 existing = self._rows_by_key(s, [q.key for q in questions])
@@ -581,7 +726,7 @@ class QuestionBankService:
         # One transaction for everything: a failure half way leaves the bank as it was.
         with self._db.session() as s:
             existing = self._rows_by_key(s, [q.key for q in questions])
-            token = _import_terms.set(_TermCache())
+            token = _import_terms.set(_TermCache(worker))
             try:
                 self._write_rows(s, actor, questions, bodies, existing, brand_ids, report, progress)
             finally:
@@ -613,9 +758,9 @@ class QuestionBankService:
         are inserted together at the end."""
         used = self._used_versions(s, existing.values())
         created: dict[str, _NewRow] = {}  # new rows, not in the session: inserted at the end
+        # rows to index, each with the question it ends up holding (a key met twice: the last)
+        to_index: dict[int, tuple[int, QuestionRow | _NewRow, Question]] = {}
         for i, (q, body) in enumerate(zip(questions, bodies, strict=True)):
-            if progress and i % 50 == 0:
-                progress(f"{i}/{len(questions)}")
             row: QuestionRow | _NewRow | None = created.get(q.key) or existing.get(q.key)
             kind = self._classify_body(q.key, body, row, report)
             brand_id = brand_ids[q.brand] if q.brand else None
@@ -628,8 +773,8 @@ class QuestionBankService:
                     retired=False,
                     **self._columns(q, brand_id),
                 )
-                index_row(new, q)
                 created[q.key] = new  # a later row with this key updates it
+                to_index[id(new)] = (i, new, q)
             elif kind == "updated":
                 assert row is not None
                 if isinstance(row, QuestionRow) and (row.id, row.version) in used:
@@ -637,16 +782,26 @@ class QuestionBankService:
                 row.data = body
                 for k, v in self._columns(q, brand_id).items():
                     setattr(row, k, v)
-                index_row(row, q)
+                to_index[id(row)] = (i, row, q)
                 row.updated_by = actor.login
+        # The search text last: meanwhile the segmentation worker (if any) may have finished.
+        for n, (i, row, q) in enumerate(sorted(to_index.values(), key=lambda item: item[0])):
+            if progress and n % 50 == 0:
+                progress(f"{i}/{len(questions)}")
+            index_row(row, q)
         if created:
             # One Core executemany instead of the unit of work's row-by-row inserts (the ORM's
             # bulk insert would also split the batch between rows with and without a brand).
             s.execute(insert(_QUESTIONS_TABLE), [r.values() for r in created.values()])
 
-    def _read_file(self, path: Path, format: str, brands: dict[str, str], *, keep: bool) -> ParseResult:
-        """What :func:`read_questions` gives for ``path``; a preview's result is kept (one file
-        at a time) and handed to the import of the very same bytes, which then takes it."""
+    def _read_file(
+        self, path: Path, format: str, brands: dict[str, str], *, keep: bool
+    ) -> tuple[ParseResult, BlockTermsWorker | None, dict[str, Any]]:
+        """What :func:`read_questions` gives for ``path``, and the worker segmenting its texts
+        (if one was started: big xlsx / CSV files), and a dict the preview leaves its work in. A
+        preview's (``keep``) result, worker and dict are kept (one file at a time) and handed to
+        the import of the very same bytes, which then takes them; with ``keep`` the worker is
+        never returned."""
         from cstrainer.formats.question_io import read_questions
 
         before = _file_digest(path)
@@ -655,19 +810,45 @@ class QuestionBankService:
         )
         with self._parse_lock:
             cached, self._parsed = self._parsed, None
+        worker: BlockTermsWorker | None
+        memo: dict[str, Any] = {}
         if cached is not None and cache_key is not None and cached[0] == cache_key:
-            result = cached[1]
+            result, worker, memo = cached[1], cached[2], cached[3]
         else:
-            result = read_questions(path, format=format, brands=brands)
-        if keep and cache_key is not None and not result.errors and _file_digest(path) == before:
+            if cached is not None and cached[2] is not None:
+                cached[2].close()
+            worker = _start_worker(path, format)
+            on_texts = worker.submit if worker is not None else None
+            try:
+                result = read_questions(path, format=format, brands=brands, on_texts=on_texts)
+            except BaseException:
+                if worker is not None:
+                    worker.close()
+                raise
+            if worker is not None:
+                worker.finish()
+        if not keep:
+            return result, worker, memo
+        if cache_key is not None and not result.errors and _file_digest(path) == before:
             with self._parse_lock:
-                self._parsed = (cache_key, result)
-        return result
+                replaced, self._parsed = self._parsed, (cache_key, result, worker, memo)
+            if replaced is not None and replaced[2] is not None:
+                replaced[2].close()
+        elif worker is not None:
+            worker.close()
+        return result, None, memo
 
     @staticmethod
     def _rows_by_key(s: Session, keys: Sequence[str]) -> dict[str, QuestionRow]:
         out: dict[str, QuestionRow] = {}
         unique = list(dict.fromkeys(keys))
+        if unique and s.get_bind().dialect.name == "postgresql":  # one array parameter: one query
+            from sqlalchemy import String, any_, bindparam
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            keys_param = bindparam("import_keys", unique, type_=ARRAY(String))
+            found = s.scalars(select(QuestionRow).where(QuestionRow.key == any_(keys_param)))
+            return {r.key: r for r in found}
         for start in range(0, len(unique), _IN_CHUNK):
             chunk = unique[start : start + _IN_CHUNK]
             out.update((r.key, r) for r in s.scalars(select(QuestionRow).where(QuestionRow.key.in_(chunk))))

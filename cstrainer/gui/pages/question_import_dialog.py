@@ -391,6 +391,11 @@ class QuestionImportDialog(QDialog):
             on_cancelled=lambda: self._summary(self.tr("已取消导入，题库没有任何改动。"), ERROR_STYLE),
         )
 
+    def reject(self) -> None:
+        # closed without importing: what the preview kept for the import is not needed any more
+        self.ctx.services.questions.forget_preview()
+        super().reject()
+
     def _imported(self, report: QuestionImportReport) -> None:
         self.report = report
         self.ctx.show_status(report.summary())
