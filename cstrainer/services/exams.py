@@ -25,7 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Integer, Interval, func, insert, literal_column, select, tuple_, update
+from sqlalchemy import Integer, Interval, Table, func, insert, literal_column, select, tuple_, update
 from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -373,6 +373,9 @@ _banks: dict[str, _BankSnapshot] = {}  # database URL -> its latest snapshot
 _MAX_BANKS = 4  # databases remembered at once (tests and the bench open many)
 _ONE_PASS_ABOVE = 2000  # changed questions re-read by one pass over the table, not by id
 _FREEZE_FROM = 1000  # banks of this many questions are kept out of full GC passes
+# the tables written in bulk at a start, for Core inserts (one cached statement, no ORM bookkeeping)
+_ATTEMPT_ITEMS = cast(Table, AttemptItem.__table__)
+_QUESTION_VERSIONS = cast(Table, QuestionVersion.__table__)
 
 
 def clear_bank_cache() -> None:
@@ -677,7 +680,7 @@ class ExamService:
             )
             # One executemany (the ORM would insert one row at a time to read back each id).
             s.execute(
-                insert(AttemptItem),
+                insert(_ATTEMPT_ITEMS),  # Core: no ORM bulk bookkeeping for 100 plain rows
                 [
                     {
                         "attempt_id": attempt.id,
@@ -1135,30 +1138,25 @@ class ExamService:
             # insert is skipped instead of failing the second person's start.
             from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-            for chunk in _chunks(missing):
-                written = s.execute(
-                    pg_insert(QuestionVersion)
-                    .values(
-                        [
-                            {
-                                "question_id": qid,
-                                "version": v,
-                                "data": dict(data[qid]),
-                                "created_at": utcnow(),
-                            }
-                            for qid, v in chunk
-                        ]
-                    )
-                    .on_conflict_do_nothing(index_elements=["question_id", "version"])
-                    .returning(QuestionVersion.question_id, QuestionVersion.version)
-                ).all()
-                existing.update(((qid, v), dict(data[qid])) for qid, v in written)
+            # Core and executemany: one cached statement, sent in batches (an inline multi-row
+            # VALUES was compiled anew at every start, and the ORM's bulk path added to it)
+            now = utcnow()
+            written = s.execute(
+                pg_insert(_QUESTION_VERSIONS)
+                .on_conflict_do_nothing(index_elements=["question_id", "version"])
+                .returning(QuestionVersion.question_id, QuestionVersion.version),
+                [
+                    {"question_id": qid, "version": v, "data": dict(data[qid]), "created_at": now}
+                    for qid, v in missing
+                ],
+            ).all()
+            existing.update(((qid, v), dict(data[qid])) for qid, v in written)
             skipped = [p for p in missing if p not in existing]  # kept by a colleague's start just now
             if skipped:
                 existing.update(((qid, v), d) for qid, v, d in kept(skipped))
         else:  # SQLite: the attempt's earlier writes already hold the database's write lock
             s.execute(
-                insert(QuestionVersion),
+                insert(_QUESTION_VERSIONS),
                 [{"question_id": qid, "version": v, "data": dict(data[qid])} for qid, v in missing],
             )
             existing.update(((qid, v), dict(data[qid])) for qid, v in missing)

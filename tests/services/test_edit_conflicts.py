@@ -392,3 +392,30 @@ def test_conflict_sentences_name_who_when_and_both_versions() -> None:
     )
     taken = EditConflict("question", "Q-1", title="退货运费谁出？", mine=EditSide(None, {}), theirs=theirs)
     assert "编号 Q-1 已被题目“退货运费谁出？”使用" in str(taken) and str(taken).endswith("后再改。")
+
+
+def test_two_agents_starting_the_same_paper_at_once_freeze_each_version_once(
+    world: dict[str, Any], second_app: Services
+) -> None:
+    """Both starts keep the versions they show; a version one of them wrote a moment before the
+    other is skipped by the other (PostgreSQL: ON CONFLICT DO NOTHING), never written twice."""
+    from cstrainer.storage.models import QuestionVersion
+
+    s = world["s"]
+    s.exams.save_exam(SYSTEM, exam_item(attempts_allowed=ROUNDS + 1))
+    xinren, xinren2 = world["xinren"], second_app.auth.login("xinren2", PW)
+    for n in range(3):
+        with s.db.session() as db:  # nothing frozen yet in this round
+            db.query(QuestionVersion).delete()
+        views = race(
+            partial(s.exams.start, xinren, "exam-test", seed=n),
+            partial(second_app.exams.start, xinren2, "exam-test", seed=n),
+        )
+        assert not any(isinstance(v, BaseException) for v in views), views
+        assert [i.view.key for i in views[0].items] == [i.view.key for i in views[1].items]
+        assert [i.view.stem for i in views[0].items] == [i.view.stem for i in views[1].items]
+        with s.db.session() as db:
+            pairs = db.execute(select(QuestionVersion.question_id, QuestionVersion.version)).all()
+        assert len(pairs) == len(set(pairs)) == len(views[0].items)
+        for actor, app, view in ((xinren, s, views[0]), (xinren2, second_app, views[1])):
+            app.exams.submit(actor, view.attempt_id)
