@@ -75,6 +75,7 @@ from PySide6.QtGui import (
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
+    QTextImageFormat,
     QWheelEvent,
 )
 from PySide6.QtWidgets import (
@@ -274,6 +275,7 @@ __all__ = [
     "QTextCursor",
     "QTextDocument",
     "QTextEdit",
+    "QTextImageFormat",
     "QThread",
     "QThreadPool",
     "QTime",

@@ -179,6 +179,13 @@ def _services_from(template: Path, tmp_path: Path) -> Iterator[Any]:
 
 
 @pytest.fixture
+def seeded_copy(seeded_template: Path, tmp_path: Path) -> Iterator[Any]:
+    """Services over this test's own copy of the database with the shipped content and demo
+    accounts (password demo1234)."""
+    yield from _services_from(seeded_template, tmp_path)
+
+
+@pytest.fixture
 def empty_services(_gui_templates: dict[str, Path], tmp_path: Path) -> Iterator[Any]:
     """Services over a migrated database with nobody in it (first start)."""
     yield from _services_from(_gui_templates["empty"], tmp_path)

@@ -8,9 +8,8 @@ its file changed. The database is the shipped content plus the demo accounts, co
 
 from __future__ import annotations
 
-import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,15 +37,8 @@ PICTURE = f"assets/products/{LIQUID}.png"
 
 
 @pytest.fixture
-def seeded(seeded_template: Path, tmp_path: Path) -> Iterator[Any]:
-    from cstrainer.services import Services
-    from cstrainer.storage.database import open_database
-
-    path = tmp_path / "handbook-doc.sqlite"
-    shutil.copyfile(seeded_template, path)
-    services = Services(open_database(f"sqlite:///{path}"))
-    yield services
-    services.close()
+def seeded(seeded_copy: Any) -> Any:
+    return seeded_copy
 
 
 @pytest.fixture

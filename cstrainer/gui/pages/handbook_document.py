@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,7 @@ from cstrainer.gui.qt import (
     Qt,
     QTextCursor,
     QTextDocument,
+    QTextImageFormat,
     QThread,
     QUrl,
     is_valid_qobject,
@@ -96,9 +97,8 @@ def image_url(name: str) -> QUrl:
     return QUrl.fromEncoded(name.encode("utf-8"))
 
 
-def image_fragments(document: QTextDocument) -> list[tuple[int, int, str]]:
-    """(position, length, name) of every picture in ``document``."""
-    out = []
+def _pictures(document: QTextDocument) -> Iterator[tuple[int, int, QTextImageFormat]]:
+    """(position, length, format) of every picture in ``document``, in order."""
     block = document.begin()
     while block.isValid():
         it = block.begin()
@@ -106,32 +106,27 @@ def image_fragments(document: QTextDocument) -> list[tuple[int, int, str]]:
             fragment = it.fragment()
             fmt = fragment.charFormat()
             if fmt.isImageFormat():
-                out.append((fragment.position(), fragment.length(), fmt.toImageFormat().name()))
+                yield fragment.position(), fragment.length(), fmt.toImageFormat()
             it += 1
         block = block.next()
-    return out
+
+
+def image_fragments(document: QTextDocument) -> list[tuple[int, int, str]]:
+    """(position, length, name) of every picture in ``document``."""
+    return [(position, length, image.name()) for position, length, image in _pictures(document)]
 
 
 def fit_images(document: QTextDocument, size: int = IMAGE_MAX_WIDTH) -> list[str]:
     """Every picture drawn at ``size``×``size`` (at their own size otherwise); returns their names."""
     names = []
-    block = document.begin()
-    while block.isValid():
-        it = block.begin()
-        while not it.atEnd():
-            fragment = it.fragment()
-            fmt = fragment.charFormat()
-            if fmt.isImageFormat():
-                image = fmt.toImageFormat()
-                names.append(image.name())
-                image.setWidth(size)
-                image.setHeight(size)
-                cursor = QTextCursor(document)
-                cursor.setPosition(fragment.position())
-                cursor.setPosition(fragment.position() + fragment.length(), QTextCursor.MoveMode.KeepAnchor)
-                cursor.setCharFormat(image)
-            it += 1
-        block = block.next()
+    for position, length, image in list(_pictures(document)):  # listed first: the loop edits formats
+        names.append(image.name())
+        image.setWidth(size)
+        image.setHeight(size)
+        cursor = QTextCursor(document)
+        cursor.setPosition(position)
+        cursor.setPosition(position + length, QTextCursor.MoveMode.KeepAnchor)
+        cursor.setCharFormat(image)
     return names
 
 
