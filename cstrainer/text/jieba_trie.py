@@ -29,20 +29,21 @@ from typing import Any
 import jieba
 import marisa_trie
 
-_FORMAT = 1
+_FORMAT = 2
 _MISSING: Any = object()
 
 
 class TrieFreq:
     """What jieba's ``Tokenizer.FREQ`` dict is, over a trie: key -> frequency, 0 for a prefix."""
 
-    __slots__ = ("counts", "extra", "extra_prefixes", "trie")
+    __slots__ = ("counts", "extra", "extra_prefixes", "max_len", "trie")
 
-    def __init__(self, trie: marisa_trie.Trie, counts: array[int]) -> None:
+    def __init__(self, trie: marisa_trie.Trie, counts: array[int], max_len: int) -> None:
         if len(counts) != len(trie):
             raise ValueError(f"{len(trie)} keys but {len(counts)} frequencies")
         self.trie = trie
         self.counts = counts  # frequency by trie key id
+        self.max_len = max_len  # the longest key: no word starting at a position is longer
         self.extra: dict[str, int] = {}  # set at run time (jieba's add_word, del_word)
         self.extra_prefixes: set[str] = set()  # every prefix of every key in ``extra``
 
@@ -52,7 +53,7 @@ class TrieFreq:
         counts = array("q", bytes(8 * len(trie)))
         for key, value in freq.items():
             counts[trie[key]] = value
-        return cls(trie, counts)
+        return cls(trie, counts, max(map(len, freq), default=0))
 
     def get(self, key: str, default: Any = None) -> Any:
         value = self.extra.get(key)
@@ -83,7 +84,7 @@ class TrieFreq:
         """Write trie and frequencies to ``path`` (through a temporary file: never half-written)."""
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
         with tmp.open("wb") as f:
-            marshal.dump((_FORMAT, version, total, len(self.trie)), f)
+            marshal.dump((_FORMAT, version, total, len(self.trie), self.max_len), f)
             marshal.dump(self.trie.tobytes(), f)
             marshal.dump(self.counts.tobytes(), f)
         os.replace(tmp, path)
@@ -101,7 +102,7 @@ class TrieFreq:
                 header = marshal.load(f)
                 if not isinstance(header, tuple) or header[:2] != (_FORMAT, version):
                     return None
-                total, keys = header[2], header[3]
+                total, keys, max_len = header[2], header[3], header[4]
                 trie = marisa_trie.Trie().frombytes(marshal.load(f))
                 counts = array("q")
                 counts.frombytes(marshal.load(f))
@@ -109,7 +110,7 @@ class TrieFreq:
                 raise ValueError(f"damaged dictionary cache: {exc}") from exc
         if len(trie) != keys:
             raise ValueError(f"damaged dictionary cache: {len(trie)} keys, {keys} expected")
-        return cls(trie, counts), total
+        return cls(trie, counts, max_len), total
 
 
 class _DAG(dict[int, list[int]]):
@@ -132,6 +133,7 @@ class TrieTokenizer(jieba.Tokenizer):  # type: ignore[misc]
     def get_DAG(self, sentence: str) -> _DAG:
         freq = self.FREQ
         prefixes = freq.trie.iter_prefixes_with_ids
+        span = freq.max_len  # the trie needs no more of the sentence than its longest key
         counts = freq.counts
         extra = freq.extra
         extra_prefixes = freq.extra_prefixes
@@ -141,7 +143,7 @@ class TrieTokenizer(jieba.Tokenizer):  # type: ignore[misc]
         for k in range(n):
             ends: list[int] = []
             found: list[int] = []
-            for word, i in prefixes(sentence[k:]):
+            for word, i in prefixes(sentence[k : k + span]):
                 f = extra.get(word)
                 if f is None:
                     f = counts[i]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,13 @@ def test_the_shipped_content_segments_exactly_as_with_jiebas_dict(pair: tuple[An
     assert [ours.lcut_for_search(t) for t in sample] == [stock.lcut_for_search(t) for t in sample]
     assert [list(ours.tokenize(t)) for t in sample] == [list(stock.tokenize(t)) for t in sample]
     assert [ours.lcut(t, cut_all=True) for t in sample] == [stock.lcut(t, cut_all=True) for t in sample]
+    # one long run of Chinese without a break (the trie is asked for at most its longest key)
+    import re
+
+    long_run = "".join(re.findall(r"[\u4e00-\u9fff]+", "".join(lines)))[:4000]
+    long_run += "七天无理由退换柔顺剂七天无理由退换"
+    assert ours.lcut(long_run) == stock.lcut(long_run)
+    assert ours.lcut(long_run, HMM=False) == stock.lcut(long_run, HMM=False)
 
 
 @settings(max_examples=200, deadline=None)
@@ -101,6 +109,10 @@ def test_a_cache_of_another_jieba_or_damaged_is_not_used(tmp_path: Path) -> None
     loaded = TrieFreq.load(path, "0.42.1")
     assert loaded is not None and loaded[1] == 8 and loaded[0]["中国"] == 5 and loaded[0]["中"] == 0
     assert TrieFreq.load(path, "0.43.0") is None  # another jieba: rebuilt
+    with path.open("wb") as f:  # an older format of ours: rebuilt
+        marshal.dump((1, "0.42.1", 8, 3), f)
+    assert TrieFreq.load(path, "0.42.1") is None
+    TrieFreq.from_dict({"中": 0, "中国": 5, "国": 3}).save(path, "0.42.1", 8)
     assert TrieFreq.load(tmp_path / "missing.trie", "0.42.1") is None
     path.write_bytes(path.read_bytes()[:-3])
     with pytest.raises(ValueError, match="damaged"):
