@@ -8,9 +8,8 @@ agent of 沁屿), built once per session and copied per test.
 
 from __future__ import annotations
 
-import shutil
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,15 +36,8 @@ LIQUID_NAME = "沁屿香氛洗衣液"
 
 
 @pytest.fixture
-def seeded(seeded_template: Path, tmp_path: Path) -> Iterator[Any]:
-    from cstrainer.services import Services
-    from cstrainer.storage.database import open_database
-
-    path = tmp_path / "handbook.sqlite"
-    shutil.copyfile(seeded_template, path)
-    services = Services(open_database(f"sqlite:///{path}"))
-    yield services
-    services.close()
+def seeded(seeded_copy: Any) -> Any:
+    return seeded_copy
 
 
 def login(services: Any, who: str) -> Any:

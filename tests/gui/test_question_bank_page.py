@@ -6,8 +6,7 @@ The database is the shipped starter content plus the demo accounts (trainer ``pe
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -42,15 +41,8 @@ SHOTS_SIZE = (1240, 760)  # what is left of a 1280x800 screen inside the main wi
 
 
 @pytest.fixture
-def seeded(seeded_template: Path, tmp_path: Path) -> Iterator[Any]:
-    from cstrainer.services import Services
-    from cstrainer.storage.database import open_database
-
-    path = tmp_path / "bank.sqlite"
-    shutil.copyfile(seeded_template, path)
-    services = Services(open_database(f"sqlite:///{path}"))
-    yield services
-    services.close()
+def seeded(seeded_copy: Any) -> Any:
+    return seeded_copy
 
 
 def login(services: Any, who: str) -> Any:

@@ -6,9 +6,7 @@ The database is the shipped content (scenarios included) plus the demo accounts 
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -39,15 +37,8 @@ LEAK = "qinyu-leaking-bottle"
 
 
 @pytest.fixture
-def seeded(seeded_template: Path, tmp_path: Path) -> Iterator[Any]:
-    from cstrainer.services import Services
-    from cstrainer.storage.database import open_database
-
-    path = tmp_path / "scenarios.sqlite"
-    shutil.copyfile(seeded_template, path)
-    services = Services(open_database(f"sqlite:///{path}"))
-    yield services
-    services.close()
+def seeded(seeded_copy: Any) -> Any:
+    return seeded_copy
 
 
 def login(services: Any, who: str) -> Any:
