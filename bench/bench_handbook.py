@@ -112,46 +112,11 @@ def _run_window(db_url: str, login: str, rounds: int, profile: bool) -> tuple[li
         ui_ms: list[list[float]] = []
         ui_cpu_ms: list[list[float]] = []
         total_ms: list[list[float]] = []
-        spent = [0.0, 0.0]  # wall and CPU time of the UI thread for the opening under way
-        orig_fetched = getattr(page, "_fetched", None)  # (absent before the building moved off)
-        orig_opened = page._opened
-
-        def fetched(seq: int, doc: Any) -> None:
-            t, c = time.perf_counter(), time.thread_time()
-            assert orig_fetched is not None
-            orig_fetched(seq, doc)
-            spent[0] += time.perf_counter() - t
-            spent[1] += time.thread_time() - c
-
-        def opened(seq: int, built: Any) -> None:
-            if profiler is not None:
-                profiler.enable()
-            t, c = time.perf_counter(), time.thread_time()
-            orig_opened(seq, built)
-            page.repaint()
-            spent[0] += time.perf_counter() - t
-            spent[1] += time.thread_time() - c
-            if profiler is not None:
-                profiler.disable()
-
-        page._opened = opened
-        if orig_fetched is not None:
-            page._fetched = fetched
         for _round in range(rounds):
-            ui_ms.append([])
-            ui_cpu_ms.append([])
-            total_ms.append([])
-            for doc in docs:
-                t, c = time.perf_counter(), time.thread_time()
-                page.open_doc(doc.kind, doc.key)
-                spent[:] = [time.perf_counter() - t, time.thread_time() - c]
-                _wait(lambda: not page.loading)
-                total_ms[-1].append((time.perf_counter() - t) * 1000)
-                ui_ms[-1].append(spent[0] * 1000)
-                ui_cpu_ms[-1].append(spent[1] * 1000)
-        page._opened = orig_opened
-        if orig_fetched is not None:
-            page._fetched = orig_fetched
+            timed = time_openings(page, docs, lambda: _wait(lambda: not page.loading), profiler)
+            ui_ms.append([t[0] for t in timed])
+            ui_cpu_ms.append([t[1] for t in timed])
+            total_ms.append([t[2] for t in timed])
         _wait(runner.is_idle)
     finally:
         window.close()
@@ -176,6 +141,48 @@ def _run_window(db_url: str, login: str, rounds: int, profile: bool) -> tuple[li
         pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(40)
         text = out.getvalue()
     return rows, text
+
+
+def time_openings(
+    page: Any, docs: list[Any], wait_loaded: Any, profiler: cProfile.Profile | None = None
+) -> list[tuple[float, float, float]]:
+    """Open each of ``docs`` on the handbook ``page`` as a click does; for each opening the UI
+    thread's wall and CPU ms (the click ``open_doc``, the database read coming back ``_fetched``,
+    which hands the building to a pool thread, and the built document coming back ``_opened``
+    with a synchronous repaint, summed) and the ms from click to painted. ``wait_loaded()``
+    returns when the page is no longer loading. Also used by bench_startup.py."""
+    spent = [0.0, 0.0]  # wall and CPU time of the UI thread for the opening under way
+    orig_fetched, orig_opened = page._fetched, page._opened
+
+    def fetched(seq: int, doc: Any) -> None:
+        t, c = time.perf_counter(), time.thread_time()
+        orig_fetched(seq, doc)
+        spent[0] += time.perf_counter() - t
+        spent[1] += time.thread_time() - c
+
+    def opened(seq: int, built: Any) -> None:
+        if profiler is not None:
+            profiler.enable()
+        t, c = time.perf_counter(), time.thread_time()
+        orig_opened(seq, built)
+        page.repaint()
+        spent[0] += time.perf_counter() - t
+        spent[1] += time.thread_time() - c
+        if profiler is not None:
+            profiler.disable()
+
+    page._fetched, page._opened = fetched, opened
+    out = []
+    try:
+        for doc in docs:
+            t, c = time.perf_counter(), time.thread_time()
+            page.open_doc(doc.kind, doc.key)
+            spent[:] = [time.perf_counter() - t, time.thread_time() - c]
+            wait_loaded()
+            out.append((spent[0] * 1000, spent[1] * 1000, (time.perf_counter() - t) * 1000))
+    finally:
+        page._fetched, page._opened = orig_fetched, orig_opened
+    return out
 
 
 def _wait(condition: Any, timeout: float = 30.0) -> None:

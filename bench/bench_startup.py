@@ -225,42 +225,16 @@ def _child(out_path: str, db_url: str, login: str, password: str, explore: bool)
         page = window.show_page("handbook")
         wait_idle(flow)
         docs = list(page.docs)[:40]
-        ui_ms: list[float] = []
-        total_ms: list[float] = []
-        # the UI thread's share of one opening: the click (open_doc), the database read coming
-        # back (_fetched: hands the building of the document to a pool thread) and the built
-        # document coming back (_opened: swaps it in) with a synchronous repaint; summed
-        spent = [0.0]
-        orig_fetched = getattr(page, "_fetched", None)
-        orig_opened = page._opened
+        from bench.bench_handbook import time_openings
 
-        def fetched(seq: int, doc: Any) -> None:
-            t = time.perf_counter()
-            assert orig_fetched is not None
-            orig_fetched(seq, doc)
-            spent[0] += time.perf_counter() - t
-
-        def opened(seq: int, built: Any) -> None:
-            t = time.perf_counter()
-            orig_opened(seq, built)
-            page.repaint()
-            spent[0] += time.perf_counter() - t
-
-        page._opened = opened
-        if orig_fetched is not None:
-            page._fetched = fetched
-        for doc in docs:
-            t = time.perf_counter()
-            page.open_doc(doc.kind, doc.key)
-            spent[0] = time.perf_counter() - t
+        def wait_loaded() -> None:
             while page.loading:
                 QApplication.processEvents()
                 time.sleep(0.0005)
-            total_ms.append((time.perf_counter() - t) * 1000)
-            ui_ms.append(spent[0] * 1000)
-        page._opened = orig_opened
-        if orig_fetched is not None:
-            page._fetched = orig_fetched
+
+        timed = time_openings(page, docs, wait_loaded)
+        ui_ms = [wall for wall, _cpu, _total in timed]
+        total_ms = [total for _wall, _cpu, total in timed]
         return {"docs": len(docs), "ui_ms": ui_ms, "click_to_painted_ms": total_ms}
 
     def finish(flow: Any) -> None:

@@ -25,6 +25,13 @@ HEAVY = (
 )
 
 
+def _run(code: str) -> str:
+    """What ``code`` prints, run in a new Python process (which must succeed)."""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return out.stdout
+
+
 def test_every_builtin_page_factory_names_a_widget_class() -> None:
     # A typo in the lazy table would only show when someone opens the page: check them all.
     load_builtin_pages()
@@ -46,10 +53,8 @@ def test_the_start_up_path_does_not_import_heavy_modules() -> None:
         "import cstrainer.gui.pages.tasks_page\n"
         f"print([m for m in {HEAVY!r} if m in sys.modules])\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     # THEN none of the heavy modules is loaded
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "[]"
+    assert _run(code).strip() == "[]"
 
 
 def test_reading_stored_questions_does_not_load_the_pack_models() -> None:
@@ -65,9 +70,7 @@ def test_reading_stored_questions_does_not_load_the_pack_models() -> None:
         "q = question_from_row(row)\n"
         "print(q.key, q.version, len(q.options), 'pydantic' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["q1", "2", "2", "False"]
+    assert _run(code).split() == ["q1", "2", "2", "False"]
 
 
 def test_services_are_built_once_on_first_use(tmp_path: Path) -> None:
@@ -83,9 +86,7 @@ def test_services_are_built_once_on_first_use(tmp_path: Path) -> None:
         "[t.start() for t in ts]; [t.join() for t in ts]\n"
         "print(before, len({id(x) for x in seen}), s.phrase_io is seen[0], s.analytics is s.analytics)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.split() == ["False", "1", "True", "True"]
+    assert _run(code).split() == ["False", "1", "True", "True"]
 
 
 def test_importing_modules_after_qt_keeps_no_source_text() -> None:
@@ -99,7 +100,5 @@ def test_importing_modules_after_qt_keeps_no_source_text() -> None:
         "kept = [k for k in linecache.cache if k.endswith('.py') and ('sqlalchemy' in k or 'openpyxl' in k)]\n"
         "print(len(kept), f.pyside_feature_dict['openpyxl'])\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr
     # and the answer is PySide's: openpyxl does not use Qt (-1: ignored)
-    assert out.stdout.split() == ["0", "-1"]
+    assert _run(code).split() == ["0", "-1"]

@@ -608,15 +608,8 @@ class HandbookPage(Page):
             doc.kind, doc.key, doc.data, **names_for(doc, self.brand_names(), self.product_names())
         )
 
-    def show_doc(self, doc: HandbookDoc | BuiltDocument) -> None:
-        """Show a document: one built off the UI thread, or (a HandbookDoc) built here and now."""
-        built = (
-            doc
-            if isinstance(doc, BuiltDocument)
-            else build_document(
-                doc, names_for(doc, self.brand_names(), self.product_names()), self.document_look()
-            )
-        )
+    def show_doc(self, built: BuiltDocument) -> None:
+        """Show a document built off the UI thread (:meth:`_fetched`)."""
         doc = built.doc
         self.current = doc
         v = self.view
