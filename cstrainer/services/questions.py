@@ -8,11 +8,9 @@ Only trainers and managers may read full questions (with their answer keys) or c
 from __future__ import annotations
 
 import builtins
-import gc
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from cstrainer.domain.accounts import Permission
 from cstrainer.domain.questions import Question, QuestionType
+from cstrainer.gc_freeze import automatic_gc_paused
 from cstrainer.services import audit
 from cstrainer.services.actor import Actor
 from cstrainer.services.conflicts import fields_of, lock_for_edit, who
@@ -280,36 +279,6 @@ def _start_worker(path: Path, format: str) -> BlockTermsWorker | None:
     from cstrainer.text.search_cache import BlockTermsWorker
 
     return BlockTermsWorker.start()
-
-
-_gc_lock = threading.Lock()
-_gc_paused_by = 0  # imports running with the automatic collection paused
-_gc_was_enabled = False
-
-
-@contextmanager
-def _automatic_gc_paused() -> Iterator[None]:
-    """Python's automatic (cyclic) garbage collection off while an import runs, as it was after.
-
-    An import makes about a million objects that live until it ends (rows, cells, questions,
-    terms); each full collection on the way walks all of them, which took a third of the time
-    of a 10,000-row import. Nothing an import makes needs the cycle collector to be freed in
-    time (reference counting frees the rest as usual); the next automatic collection after the
-    import finds any cycles. The GUI runs its own collections on a timer (gui/runtime_guards.py)
-    with automatic collection off: then this changes nothing."""
-    global _gc_paused_by, _gc_was_enabled
-    with _gc_lock:
-        if _gc_paused_by == 0:
-            _gc_was_enabled = gc.isenabled()
-            gc.disable()
-        _gc_paused_by += 1
-    try:
-        yield
-    finally:
-        with _gc_lock:
-            _gc_paused_by -= 1
-            if _gc_paused_by == 0 and _gc_was_enabled:
-                gc.enable()
 
 
 #: Keys / ids per ``IN (...)`` of the import's look-ups (well under every backend's parameter limit).
@@ -638,9 +607,9 @@ class QuestionBankService:
         changed rows are updated through the session and new ones inserted with one
         executemany, all in one transaction. A big xlsx / CSV file's texts are cut into words by
         a worker process while the file is read (see ``_start_worker``); Python's automatic
-        garbage collection waits until the import is done (see ``_automatic_gc_paused``)."""
+        garbage collection waits until the import is done (``gc_freeze.automatic_gc_paused``)."""
         actor.require(Permission.IMPORT_CONTENT)
-        with _automatic_gc_paused():
+        with automatic_gc_paused():
             return self._import_file(actor, Path(path), format, dry_run, defaults, progress)
 
     def _import_file(
