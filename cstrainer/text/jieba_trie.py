@@ -12,8 +12,9 @@ character, ``get_DAG`` and ``calc``, to ask the trie for all dictionary words st
 position in one call. Their results are those of jieba's own methods: a test segments every
 shipped text both ways.
 
-Words added at run time (``add_word``: product names, brand names, scene terms) go to a small
-dict next to the trie, with the set of all their prefixes, and win over the trie's frequency.
+Words added at run time (``add_word``: product names, brand names, scene terms) change the
+frequency array when the trie holds them, and otherwise go to a small dict next to the trie, with
+the set of all their prefixes. (So a dictionary is saved before such words are added.)
 """
 
 from __future__ import annotations
@@ -42,9 +43,9 @@ class TrieFreq:
         if len(counts) != len(trie):
             raise ValueError(f"{len(trie)} keys but {len(counts)} frequencies")
         self.trie = trie
-        self.counts = counts  # frequency by trie key id
+        self.counts = counts  # frequency by trie key id (a key set at run time changes it here)
         self.max_len = max_len  # the longest key: no word starting at a position is longer
-        self.extra: dict[str, int] = {}  # set at run time (jieba's add_word, del_word)
+        self.extra: dict[str, int] = {}  # keys the trie does not hold, set at run time (add_word)
         self.extra_prefixes: set[str] = set()  # every prefix of every key in ``extra``
 
     @classmethod
@@ -56,14 +57,11 @@ class TrieFreq:
         return cls(trie, counts, max(map(len, freq), default=0))
 
     def get(self, key: str, default: Any = None) -> Any:
-        value = self.extra.get(key)
-        if value is not None:
-            return value
         i = self.trie.get(key)
-        return default if i is None else self.counts[i]
+        return self.extra.get(key, default) if i is None else self.counts[i]
 
     def __contains__(self, key: object) -> bool:
-        return key in self.extra or (isinstance(key, str) and key in self.trie)
+        return isinstance(key, str) and (key in self.trie or key in self.extra)
 
     def __getitem__(self, key: str) -> int:
         value = self.get(key, _MISSING)
@@ -72,11 +70,15 @@ class TrieFreq:
         return int(value)
 
     def __setitem__(self, key: str, value: int) -> None:
-        self.extra[key] = value
-        self.extra_prefixes.update(key[:n] for n in range(1, len(key) + 1))
+        i = self.trie.get(key)
+        if i is not None:
+            self.counts[i] = value
+        else:
+            self.extra[key] = value
+            self.extra_prefixes.update(key[:n] for n in range(1, len(key) + 1))
 
     def __len__(self) -> int:
-        return len(self.trie) + sum(1 for k in self.extra if k not in self.trie)
+        return len(self.trie) + len(self.extra)
 
     # -- the cache file ----------------------------------------------------------------------------
 
@@ -135,7 +137,7 @@ class TrieTokenizer(jieba.Tokenizer):  # type: ignore[misc]
         prefixes = freq.trie.iter_prefixes_with_ids
         span = freq.max_len  # the trie needs no more of the sentence than its longest key
         counts = freq.counts
-        extra = freq.extra
+        extra_get = freq.extra.get
         extra_prefixes = freq.extra_prefixes
         n = len(sentence)
         dag = _DAG()
@@ -144,9 +146,7 @@ class TrieTokenizer(jieba.Tokenizer):  # type: ignore[misc]
             ends: list[int] = []
             found: list[int] = []
             for word, i in prefixes(sentence[k : k + span]):
-                f = extra.get(word)
-                if f is None:
-                    f = counts[i]
+                f = counts[i]
                 if f:
                     ends.append(k + len(word) - 1)
                     found.append(f)
@@ -155,8 +155,8 @@ class TrieTokenizer(jieba.Tokenizer):  # type: ignore[misc]
                 i = k
                 frag = sentence[k]
                 while i < n and frag in extra_prefixes:
-                    f = extra.get(frag)
-                    if f and frag not in freq.trie:
+                    f = extra_get(frag)
+                    if f:
                         ends.append(i)
                         found.append(f)
                     i += 1
