@@ -19,6 +19,7 @@ def test_closing_after_a_preview_forgets_it(
     runner: Any,
     tmp_path: Path,
     monkeypatch: Any,
+    screenshot: Any,
 ) -> None:
     monkeypatch.setattr(module, "_WORKER_MIN_BYTES", 0)  # with a worker, as for a big file
     path = tmp_path / "bank.csv"
@@ -30,6 +31,8 @@ def test_closing_after_a_preview_forgets_it(
     qtbot.waitUntil(lambda: dialog.report is not None, timeout=15000)
     kept = seeded.questions._parsed
     assert kept is not None and kept[2] is not None
+    dialog.show()
+    screenshot(dialog, "question_import_preview")
     dialog.reject()
     assert seeded.questions._parsed is None
     assert kept[2]._process.returncode is not None
